@@ -1,0 +1,58 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test test-postgres lint translations translations-update bench browser clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -l $* 2>/dev/null || $(VENV)/bin/pybabel compile -d translations -l $*
+
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+## make run: install, create and fill the SQLite database on first start, serve on http://$(HOST):$(PORT)
+run: $(VENV)/.installed $(MO_FILES)
+	$(VENV)/bin/flask db-upgrade
+	$(VENV)/bin/flask seed --if-empty
+	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
+
+## make test: install what the tests need (Chromium included) and run the whole suite
+test: $(VENV)/.installed-dev $(MO_FILES) browser
+	$(VENV)/bin/pytest -q
+
+## make browser: Debian's Chromium for the browser tests (Playwright's own download does not work here)
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && apt-get install -y -qq chromium) >/dev/null || \
+		echo "Could not install chromium: browser tests will be skipped"; }
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+## make translations-update: extract strings and merge them into the catalogues
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+translations: $(MO_FILES)
+
+## make bench: the search benchmark (100,000 synthetic services on top of the real data)
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.search_bench
+
+clean:
+	rm -rf $(VENV) instance/amparo.sqlite3*

@@ -1,0 +1,59 @@
+"""The shape of a search request, shared by the JSON API and the search pages (GET, no CSRF)."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Form, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from matching.needs import get_taxonomy
+from models.base import CREDENTIAL_KINDS
+
+LANGUAGE_CODE_LENGTH = (2, 3)
+
+
+def _need_exists(_form, field) -> None:
+    if field.data and field.data not in get_taxonomy():
+        raise ValidationError(_l("Unknown need. See /api/v1/needs for the list."))
+
+
+def _language_codes(_form, field) -> None:
+    for code in field.data:
+        if not (code.isalpha() and LANGUAGE_CODE_LENGTH[0] <= len(code) <= LANGUAGE_CODE_LENGTH[1]):
+            raise ValidationError(_l("Languages are two- or three-letter codes, like es or hmn."))
+
+
+def _choices(*values: str) -> list[SelectChoice]:
+    """Return select choices for ``values``, with an empty "any" choice first (labels are set by the pages)."""
+    return [SelectChoice(""), *(SelectChoice(value) for value in values)]
+
+
+class CodeListField(StringField):
+    """Codes given as "es,fr" or as a repeated parameter."""
+
+    def process_formdata(self, valuelist):
+        codes = []
+        for value in valuelist:
+            codes += [part.strip().lower() for part in value.split(",") if part.strip()]
+        self.data = list(dict.fromkeys(codes))
+
+    def _value(self):
+        return ",".join(self.data or [])
+
+
+class SearchForm(Form):
+    location = StringField(
+        _l("Where are you?"),
+        validators=[DataRequired(_l("Tell us a ZIP code, a city or an address.")), Length(max=200)],
+    )
+    need = StringField(_l("What do you need?"), validators=[Optional(), _need_exists])
+    language = CodeListField(_l("Language"), default=list, validators=[_language_codes])
+    cost = SelectField(_l("Cost"), choices=_choices("free", "sliding-scale"), default="")
+    credential = SelectField(_l("Credential"), choices=_choices(*CREDENTIAL_KINDS), default="")
+    accepting = BooleanField(_l("Accepting new clients"))
+    open_now = BooleanField(_l("Open now"))
+    delivery = SelectField(_l("In person or remote"), choices=_choices("in-person", "remote"), default="")
+    radius_km = IntegerField(_l("Distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)])
+    per_page = IntegerField(_l("Results per page"), default=20, validators=[Optional(), NumberRange(min=1, max=100)])
+
+    class Meta:
+        locales = False

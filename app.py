@@ -1,0 +1,81 @@
+"""Amparo: a referral directory that matches immigrants with legal, mental-health and victim support.
+
+``create_app`` reads like a table of contents: settings, database, extensions, blueprints,
+error handlers and commands. Production: ``gunicorn 'app:create_app()'``.
+"""
+
+import os
+
+from flask import Flask
+
+from config import Config, database_url, instance_secret_key
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the application."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: type | dict | None) -> None:
+    """Load defaults, then the given config, then AMPARO_* environment variables."""
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config.from_prefixed_env("AMPARO")
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    app.json.sort_keys = False
+
+
+def register_database(app: Flask) -> None:
+    """Build the engine from DATABASE_URL (or SQLite in instance/) and the per-request session."""
+    from models import db
+
+    engine = app.config.get("ENGINE") or db.make_engine(
+        database_url(app.config, app.instance_path), schema=app.config.get("DATABASE_SCHEMA")
+    )
+    db.init_app(app, engine)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind Flask-Babel and friends, and build the geocoder chain (offline first)."""
+    from extensions import babel, select_locale
+    from geo import build_geocoder
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.extensions["amparo.geocoder"] = build_geocoder(
+        online=app.config["GEOCODER_ONLINE"] or None,
+        user_agent=app.config["GEOCODER_USER_AGENT"],
+        min_delay_seconds=float(app.config["GEOCODER_MIN_DELAY_SECONDS"]),
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the blueprints."""
+    from api.views import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer errors as JSON under /api and as pages elsewhere."""
+    from api.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` commands (db upgrade, seed)."""
+    from commands import register
+
+    register(app)

@@ -1,0 +1,52 @@
+"""Settings: defaults for development, overrides from the environment (``AMPARO_*`` or plain names)."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class Config:
+    """Default settings; every one can be set from the environment (see .env.example)."""
+
+    # None: a random key is made once and kept in instance/secret_key (see app.configure).
+    SECRET_KEY = None
+    # SQLite in instance/ by default; PostgreSQL at scale (postgresql+psycopg://...).
+    DATABASE_URL = None
+    # Offline geocoding always; an online geopy geocoder only when an operator asks for it.
+    GEOCODER_ONLINE = None  # "nominatim" to add Nominatim as a fallback
+    GEOCODER_USER_AGENT = "amparo-directory"
+    GEOCODER_MIN_DELAY_SECONDS = 1.0
+    SEARCH_DEFAULT_RADIUS_KM = 50
+    SEARCH_MAX_RADIUS_KM = 500
+    SEARCH_PAGE_SIZE = 20
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ["en", "es"]
+    JSON_SORT_KEYS = False
+    TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database, no CSRF shortcuts, no network."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105  (a fixed key for tests only)
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return this installation's secret key, creating it (readable by the owner only) on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url(app_config: dict, instance_path: str) -> str:
+    """Return the database URL: DATABASE_URL if set, else SQLite in the instance folder."""
+    url = app_config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "amparo.sqlite3")

@@ -1,0 +1,16 @@
+"""Flask extensions, created unbound here and bound to the app in create_app."""
+
+from flask import request
+from flask_babel import Babel
+
+babel = Babel()
+
+SUPPORTED_LOCALES = ("en", "es")
+
+
+def select_locale() -> str:
+    """Pick the language: ?lang=, then the chosen-language cookie, then the browser's preference."""
+    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
+        if candidate in SUPPORTED_LOCALES:
+            return candidate
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"

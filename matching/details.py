@@ -1,0 +1,88 @@
+"""What a result shows beyond the index: address (never a confidential one), phones, website."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from models import Address, Location, Organization, Phone
+
+
+@dataclass
+class Details:
+    address: dict | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    confidential: bool = False
+    phones: list[dict] = field(default_factory=list)
+    website: str | None = None
+    email: str | None = None
+
+
+def public_address(location: Location, address: Address | None) -> dict | None:
+    """Return the address to show, or None for a confidential location or a missing one."""
+    if location.confidential or address is None:
+        return None
+    return {
+        "address_1": address.address_1,
+        "address_2": address.address_2,
+        "city": address.city,
+        "state_province": address.state_province,
+        "postal_code": address.postal_code,
+        "country": address.country,
+    }
+
+
+def page_details(session: Session, matches: list) -> dict[str, Details]:
+    """Return Details per service id for one page of matches, with a fixed number of queries."""
+    location_ids = [m.location_id for m in matches if m.location_id]
+    service_ids = [m.service_id for m in matches]
+    org_ids = [m.organization_id for m in matches]
+    locations = {
+        loc.id: loc for loc in session.execute(select(Location).where(Location.id.in_(location_ids))).scalars()
+    }
+    addresses = {
+        a.location_id: a
+        for a in session.execute(select(Address).where(Address.location_id.in_(location_ids))).scalars()
+    }
+    orgs = {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(org_ids))).scalars()}
+    phones = defaultdict(list)
+    for phone in session.execute(
+        select(Phone).where(
+            or_(
+                Phone.service_id.in_(service_ids),
+                Phone.location_id.in_(location_ids),
+                Phone.organization_id.in_(org_ids),
+            )
+        )
+    ).scalars():
+        phones[phone.service_id or phone.location_id or phone.organization_id].append(phone)
+    details = {}
+    for match in matches:
+        location = locations.get(match.location_id)
+        found = Details(website=orgs[match.organization_id].website, email=orgs[match.organization_id].email)
+        if location is not None:
+            found.confidential = location.confidential
+            found.address = public_address(location, addresses.get(location.id))
+            if not location.confidential:
+                found.latitude, found.longitude = location.latitude, location.longitude
+        candidates = (
+            phones[match.service_id] + (phones[match.location_id] if location else []) + phones[match.organization_id]
+        )
+        if found.confidential:
+            candidates = [p for p in candidates if p.public_contact or p.service_id] or phones[match.organization_id]
+        seen = set()
+        for phone in candidates:
+            if phone.number not in seen:
+                seen.add(phone.number)
+                found.phones.append(
+                    {
+                        "number": phone.number,
+                        "extension": phone.extension,
+                        "type": phone.type,
+                        "description": phone.description,
+                    }
+                )
+        details[match.service_id] = found
+    return details

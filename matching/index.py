@@ -1,0 +1,211 @@
+"""Build the search index (models.search.SearchEntry) from the HSDS tables.
+
+Call ``reindex_services`` after any change to a service, its locations or its organization;
+``rebuild_index`` after a bulk load. Both leave committing to the caller.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from matching.needs import get_taxonomy
+from models import (
+    Attribute,
+    Credential,
+    Language,
+    Location,
+    Organization,
+    Schedule,
+    SearchEntry,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+
+AREA_SCOPES_MATCHED = ("national", "state", "county")
+CHUNK = 900  # stays under SQLite's limit on bound parameters
+
+
+def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _bar(values: Iterable[str]) -> str:
+    """Return values as "|a|b|", so that a LIKE or an ``in`` test finds whole codes."""
+    values = sorted(set(values))
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def _hours(schedules: list[Schedule]) -> str:
+    """Return weekly hours compactly: "MO 09:00-17:00;TU 09:00-17:00"."""
+    parts = []
+    for schedule in schedules:
+        if schedule.freq not in (None, "WEEKLY") or not schedule.opens_at or not schedule.closes_at:
+            continue
+        for day in (schedule.byday or "").split(","):
+            if day:
+                parts.append(f"{day} {schedule.opens_at}-{schedule.closes_at}")
+    return ";".join(parts)
+
+
+def reindex_services(session: Session, service_ids: list[str]) -> int:
+    """Replace the index rows of these services; return how many rows were written."""
+    written = 0
+    for chunk in _chunks(sorted(set(service_ids))):
+        session.execute(delete(SearchEntry).where(SearchEntry.service_id.in_(chunk)))
+        rows = _entries_for(session, chunk)
+        if rows:
+            session.execute(insert(SearchEntry), rows)
+        written += len(rows)
+    return written
+
+
+def rebuild_index(session: Session) -> int:
+    """Rebuild the whole index; return how many rows were written."""
+    session.execute(delete(SearchEntry))
+    ids = list(session.execute(select(Service.id)).scalars())
+    written = 0
+    for chunk in _chunks(ids):
+        rows = _entries_for(session, chunk)
+        if rows:
+            session.execute(insert(SearchEntry), rows)
+        written += len(rows)
+    return written
+
+
+def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
+    """Compute the index rows of a batch of services with a fixed number of queries."""
+    taxonomy = get_taxonomy()
+    services = session.execute(
+        select(Service, Organization.name)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(service_ids), Service.status == "active", Organization.status == "published")
+    ).all()
+    if not services:
+        return []
+    ids = [service.id for service, _ in services]
+    term_codes = dict(session.execute(select(TaxonomyTerm.id, TaxonomyTerm.code)).all())
+    needs = defaultdict(set)
+    for link_id, term_id in session.execute(
+        select(Attribute.link_id, Attribute.taxonomy_term_id).where(
+            Attribute.link_entity == "service", Attribute.link_id.in_(ids)
+        )
+    ):
+        code = term_codes.get(term_id)
+        if code in taxonomy:
+            needs[link_id].add(code)
+    languages = defaultdict(set)
+    for service_id, code in session.execute(
+        select(Language.service_id, Language.code).where(Language.service_id.in_(ids))
+    ):
+        if code:
+            languages[service_id].add(code)
+    credentials = defaultdict(set)
+    for service_id, kind in session.execute(
+        select(Credential.service_id, Credential.kind).where(Credential.service_id.in_(ids))
+    ):
+        credentials[service_id].add(kind)
+    sites = defaultdict(list)
+    for sal, location in session.execute(
+        select(ServiceAtLocation, Location)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(ServiceAtLocation.service_id.in_(ids))
+    ):
+        sites[sal.service_id].append((sal, location))
+    location_ids = [loc.id for pairs in sites.values() for _, loc in pairs]
+    location_languages = defaultdict(set)
+    for chunk in _chunks(location_ids):
+        for location_id, code in session.execute(
+            select(Language.location_id, Language.code).where(Language.location_id.in_(chunk))
+        ):
+            if code:
+                location_languages[location_id].add(code)
+    schedules = defaultdict(list)
+    for schedule in session.execute(select(Schedule).where(Schedule.service_id.in_(ids))).scalars():
+        schedules[schedule.service_id].append(schedule)
+    location_schedules = defaultdict(list)
+    for chunk in _chunks(location_ids):
+        for schedule in session.execute(select(Schedule).where(Schedule.location_id.in_(chunk))).scalars():
+            location_schedules[schedule.location_id].append(schedule)
+    areas = defaultdict(list)
+    for area in session.execute(
+        select(ServiceArea).where(ServiceArea.service_id.in_(ids), ServiceArea.scope.in_(AREA_SCOPES_MATCHED))
+    ).scalars():
+        areas[area.service_id].append(area)
+
+    rows = []
+    for service, organization_name in services:
+        own = needs.get(service.id)
+        if not own:
+            continue
+        expanded = [(code, True) for code in sorted(own)]
+        expanded += [(code, False) for code in sorted(taxonomy.with_ancestors(own) - own)]
+        common = {
+            "service_id": service.id,
+            "organization_id": service.organization_id,
+            "service_name": service.name,
+            "organization_name": organization_name,
+            "needs": _bar(own),
+            "cost": service.cost,
+            "credentials": _bar(credentials[service.id]),
+            "capacity": service.capacity,
+            "delivery": service.delivery,
+        }
+        for sal, location in sites[service.id]:
+            if location.latitude is None or location.longitude is None:
+                continue
+            hours = _hours(location_schedules[location.id] + schedules[service.id])
+            for code, direct in expanded:
+                rows.append(
+                    {
+                        **common,
+                        "need_code": code,
+                        "direct": direct,
+                        "location_id": location.id,
+                        "service_at_location_id": sal.id,
+                        "latitude": location.latitude,
+                        "longitude": location.longitude,
+                        "scope": None,
+                        "state": location.state,
+                        "county": location.county,
+                        "languages": _bar(languages[service.id] | location_languages[location.id]),
+                        "hours": hours,
+                        "timezone": location.timezone,
+                    }
+                )
+        for area in areas[service.id]:
+            if area.scope != "national" and not area.state:
+                continue
+            for code, direct in expanded:
+                rows.append(
+                    {
+                        **common,
+                        "need_code": code,
+                        "direct": direct,
+                        "location_id": None,
+                        "service_at_location_id": None,
+                        "latitude": None,
+                        "longitude": None,
+                        "scope": area.scope,
+                        "state": area.state if area.scope != "national" else None,
+                        "county": county_key(area.name) if area.scope == "county" else None,
+                        "languages": _bar(languages[service.id]),
+                        "hours": _hours(schedules[service.id]),
+                        "timezone": None,
+                    }
+                )
+    return rows
+
+
+def county_key(name: str | None) -> str | None:
+    """Normalise a county name ("Dallas", "Dallas County") for comparison."""
+    if not name:
+        return None
+    key = name.strip().lower()
+    for suffix in (" county", " parish", " borough", " census area", " municipality"):
+        key = key.removesuffix(suffix)
+    return key

@@ -1,0 +1,32 @@
+"""Alembic environment: runs migrations on the engine the app hands over (or DATABASE_URL)."""
+
+import os
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from models.db import make_engine
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    """Run migrations with a live connection."""
+    engine = config.attributes.get("engine")
+    if engine is None:
+        from config import database_url
+
+        engine = make_engine(database_url({}, os.path.join(os.path.dirname(__file__), "..", "instance")))
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

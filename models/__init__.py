@@ -1,0 +1,31 @@
+"""SQLModel tables, HSDS 3.0 names with uuid ids; importing this package registers them all."""
+
+from models.common import Attribute, Language, Metadata, Phone, Schedule
+from models.location import Accessibility, Address, Location, ServiceAtLocation
+from models.organization import Contact, Organization, OrganizationIdentifier
+from models.search import SearchEntry
+from models.service import CostOption, Credential, RequiredDocument, Service, ServiceArea
+from models.taxonomy import Taxonomy, TaxonomyTerm
+
+__all__ = [
+    "Accessibility",
+    "Address",
+    "Attribute",
+    "Contact",
+    "CostOption",
+    "Credential",
+    "Language",
+    "Location",
+    "Metadata",
+    "Organization",
+    "OrganizationIdentifier",
+    "Phone",
+    "RequiredDocument",
+    "Schedule",
+    "SearchEntry",
+    "Service",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "Taxonomy",
+    "TaxonomyTerm",
+]

@@ -1,0 +1,1 @@
+"""Bundled real data: conversion of the SUCCURRO seed records and loading into the database."""

@@ -1,0 +1,116 @@
+"""Test fixtures: a fresh app and database per test, and one seeded database per session.
+
+Runs on SQLite by default, and on PostgreSQL when DATABASE_URL points at it: each database
+is then a schema of its own, dropped at the end.
+"""
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from app import create_app
+from config import TestConfig
+from models import db
+
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith(("postgresql", "postgres:"))
+
+if os.environ.get("AMPARO_REQUIRE_POSTGRES") and not ON_POSTGRES:
+    raise RuntimeError("AMPARO_REQUIRE_POSTGRES is set but DATABASE_URL is not a PostgreSQL URL")
+
+
+class _Database:
+    """A throwaway database: a SQLite file, or a PostgreSQL schema."""
+
+    def __init__(self, tmp_dir):
+        if ON_POSTGRES:
+            self.url = db.normalize_url(POSTGRES_URL)
+            self.schema = "t_" + uuid.uuid4().hex[:16]
+            admin = create_engine(self.url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+        else:
+            self.url = f"sqlite:///{tmp_dir}/amparo-test.sqlite3"
+            self.schema = None
+        self.engine = db.make_engine(self.url, schema=self.schema)
+        db.upgrade(self.engine)
+
+    def drop(self):
+        self.engine.dispose()
+        if self.schema:
+            admin = create_engine(self.url)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+def _make_app(database: _Database, **overrides):
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(ENGINE=database.engine, **overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A fresh, migrated, empty database."""
+    found = _Database(tmp_path)
+    yield found
+    found.drop()
+
+
+@pytest.fixture
+def app(database):
+    """An app on a fresh, empty database."""
+    return _make_app(database)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(database):
+    """A session on the fresh database."""
+    with Session(database.engine, expire_on_commit=False) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory):
+    """One database per test session, loaded with the bundled real providers (read-only!)."""
+    from seed.load import load_providers, read_bundles
+
+    found = _Database(tmp_path_factory.mktemp("seeded"))
+    with Session(found.engine) as session:
+        load_providers(session, read_bundles())
+        session.commit()
+    yield found
+    found.drop()
+
+
+@pytest.fixture(scope="session")
+def seeded_app(seeded_database):
+    """An app on the seeded database. Tests must not change its data."""
+    return _make_app(seeded_database)
+
+
+@pytest.fixture
+def seeded_client(seeded_app):
+    return seeded_app.test_client()
+
+
+@pytest.fixture
+def seeded_session(seeded_database):
+    with Session(seeded_database.engine, expire_on_commit=False) as found:
+        yield found
+        found.rollback()

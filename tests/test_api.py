@@ -1,0 +1,157 @@
+"""/api/v1/search and /api/v1/needs: answers and errors."""
+
+import pytest
+
+from tests.factories import make_service
+
+DALLAS_IMMIGRATION = ["Human Rights Initiative of North Texas", "RAICES", "International Rescue Committee"]
+
+
+@pytest.mark.seeded
+def test_search_75201_lists_the_dallas_immigration_providers_nearest_first(seeded_client):
+    answer = seeded_client.get("/api/v1/search?location=75201&need=immigration-legal").get_json()
+    assert answer["location"]["query"] == "75201"
+    assert answer["location"]["lat"] == pytest.approx(32.79, abs=0.02)
+    top = answer["results"][:8]
+    names = [r["organization_name"] for r in top]
+    for expected in DALLAS_IMMIGRATION:
+        assert expected in names
+    distances = [r["distance_km"] for r in answer["results"] if r["distance_km"] is not None]
+    assert distances == sorted(distances)
+    for result in top:
+        assert result["distance_km"] is not None
+        assert result["reasons"][0].endswith("km away")
+
+
+@pytest.mark.seeded
+def test_city_and_state_gives_the_same_top_results_as_the_zip(seeded_client):
+    by_zip = seeded_client.get("/api/v1/search?location=75201&need=immigration-legal").get_json()
+    by_city = seeded_client.get(
+        "/api/v1/search", query_string={"location": "Dallas, TX", "need": "immigration-legal"}
+    ).get_json()
+    zip_top = {r["organization_name"] for r in by_zip["results"][:8]}
+    city_top = {r["organization_name"] for r in by_city["results"][:8]}
+    assert set(DALLAS_IMMIGRATION) <= zip_top & city_top
+
+
+def test_unknown_place_is_a_422_with_a_message(client):
+    response = client.get("/api/v1/search?location=zzzz&need=immigration-legal")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["status"] == 422
+    assert "find that place" in error["message"]
+
+
+def test_ambiguous_place_suggests_where_you_may_mean(client):
+    response = client.get("/api/v1/search?location=Springfield")
+    assert response.status_code == 422
+    assert "Springfield, IL" in response.get_json()["error"]["suggestions"]
+
+
+def test_unknown_need_is_a_400_with_a_message(client):
+    response = client.get("/api/v1/search?location=75201&need=nonsense")
+    assert response.status_code == 400
+    assert "Unknown need" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "need=asylum",  # no location
+        "location=75201&radius_km=abc",
+        "location=75201&radius_km=0",
+        "location=75201&page=0",
+        "location=75201&cost=cheap",
+        "location=75201&language=spanish!",
+        "location=75201&credential=notary",
+    ],
+)
+def test_bad_parameters_are_a_400_with_a_message(client, query):
+    response = client.get(f"/api/v1/search?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"]
+
+
+def test_errors_come_in_the_seekers_language(client):
+    response = client.get("/api/v1/search?location=zzzz", headers={"Accept-Language": "es"})
+    assert response.status_code == 422
+    assert "No encontramos" in response.get_json()["error"]["message"]
+
+
+def test_results_carry_the_documented_fields(app, client):
+    with app.app_context():
+        from models.db import get_session
+
+        make_service(
+            get_session(),
+            name="Clinic",
+            needs=["asylum"],
+            lat=32.80,
+            lon=-96.80,
+            languages=["es"],
+            cost="free",
+            credentials=["doj-recognized"],
+            capacity="accepting",
+        )
+    answer = client.get("/api/v1/search?location=75201&need=asylum&language=es&cost=free").get_json()
+    assert answer["total"] == 1
+    result = answer["results"][0]
+    for field in [
+        "service_id",
+        "service_name",
+        "organization_id",
+        "organization_name",
+        "distance_km",
+        "needs",
+        "languages",
+        "cost",
+        "credentials",
+        "capacity",
+        "reasons",
+    ]:
+        assert field in result
+    assert result["credentials"][0]["code"] == "doj-recognized"
+    assert result["capacity"]["code"] == "accepting"
+    assert "Speaks Spanish" in result["reasons"]
+    assert "Free" in result["reasons"]
+    assert "DOJ-recognized organization" in result["reasons"]
+
+
+def test_confidential_locations_never_return_an_address(app, client):
+    with app.app_context():
+        from models.db import get_session
+
+        make_service(
+            get_session(),
+            name="Safe House",
+            needs=["domestic-violence"],
+            lat=32.80,
+            lon=-96.80,
+            confidential=True,
+            street="42 Hidden Lane",
+            phone="214-555-0199",
+            public_phone="800-555-0123",
+        )
+    response = client.get("/api/v1/search?location=75201&need=victim-support")
+    result = response.get_json()["results"][0]
+    assert result["confidential_location"] is True
+    assert result["address"] is None
+    assert result["latitude"] is None
+    assert [p["number"] for p in result["phones"]] == ["800-555-0123"]
+    assert b"Hidden Lane" not in response.data
+    assert b"214-555-0199" not in response.data
+
+
+def test_needs_returns_the_tree_in_the_requested_language(client):
+    english = client.get("/api/v1/needs").get_json()
+    spanish = client.get("/api/v1/needs?lang=es").get_json()
+    assert [n["code"] for n in english["needs"]] == [
+        "immigration-legal",
+        "legal-aid",
+        "mental-health",
+        "victim-support",
+        "crisis",
+    ]
+    assert spanish["language"] == "es"
+    assert english["needs"][0]["label"] != spanish["needs"][0]["label"]
+    assert "asylum" in [c["code"] for c in english["needs"][0]["children"]]

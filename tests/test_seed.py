@@ -1,0 +1,182 @@
+"""The bundled real data: mapping onto the taxonomy, placement, nothing dropped, idempotent load."""
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from matching.needs import get_taxonomy
+from models import Address, Location, Organization, SearchEntry, Service
+from seed.convert import is_confidential, record_cost, record_credentials, record_needs, record_schedules
+from seed.load import load_providers, read_bundles
+
+SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed-data"
+
+
+def test_eoir_records_map_to_removal_defense_free_and_the_pro_bono_credential():
+    record = {
+        "categories": ["legal-aid", "immigration-legal"],
+        "sources": ["eoir/pro-bono-providers"],
+        "name": "Human Rights Initiative of North Texas",
+    }
+    assert record_needs(record, get_taxonomy()) == ["removal-defense"]
+    assert record_cost(record) == "free"
+    assert record_credentials(record) == ["eoir-pro-bono"]
+
+
+def test_lsc_offices_map_to_the_civil_legal_problems_they_handle():
+    record = {"categories": ["legal-aid"], "sources": ["lsc/office-locations"], "name": "Main Office"}
+    assert record_needs(record, get_taxonomy()) == ["consumer-debt", "family-law", "housing-law", "public-benefits"]
+
+
+def test_samhsa_service_labels_map_to_kinds_of_care():
+    record = {
+        "categories": ["su-treatment", "mh-treatment"],
+        "sources": ["samhsa/findtreatment"],
+        "name": "Clinic",
+        "services": [
+            "Outpatient",
+            "Clients who have experienced trauma",
+            "Clients who have experienced intimate partner violence, domestic violence",
+        ],
+    }
+    needs = record_needs(record, get_taxonomy())
+    assert needs == ["counseling", "substance-use", "trauma-therapy"]
+    assert "domestic-violence" not in needs  # treating survivors does not make a clinic a DV program
+
+
+def test_keywords_add_children_only_under_needs_the_record_already_has():
+    taxonomy = get_taxonomy()
+    legal = {
+        "categories": ["immigration-legal"],
+        "sources": ["lawhelpny/org-directory"],
+        "name": "X",
+        "description": "Free help with asylum, DACA and citizenship applications.",
+    }
+    assert {"asylum", "daca"} <= set(record_needs(legal, taxonomy))
+    clinic = {
+        "categories": ["mental-health"],
+        "sources": ["mha/affiliate-pages"],
+        "name": "Y",
+        "description": "Counseling for asylum seekers.",
+    }
+    assert "asylum" not in record_needs(clinic, taxonomy)
+
+
+def test_out_of_scope_categories_map_to_no_need():
+    record = {"categories": ["food-pantry"], "sources": ["salvationarmy/location-finder"], "name": "Pantry"}
+    assert record_needs(record, get_taxonomy()) == []
+
+
+def test_shelters_without_a_street_are_confidential():
+    assert is_confidential({"categories": ["domestic-violence"], "address": {"city": "Austin", "state": "tx"}})
+    assert not is_confidential({"categories": ["domestic-violence"], "address": {"street": "1 Main St"}})
+    assert not is_confidential({"categories": ["legal-aid"], "address": {"city": "Austin"}})
+
+
+def test_24_7_in_the_description_becomes_hours():
+    schedules = record_schedules({"description": "Warmline (non-crisis peer support). Hours: 24/7."})
+    assert schedules == [
+        {
+            "byday": "MO,TU,WE,TH,FR,SA,SU",
+            "opens_at": "00:00",
+            "closes_at": "24:00",
+            "description": "Open 24 hours, every day",
+        }
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundles():
+    return list(read_bundles())
+
+
+def test_the_bundle_keeps_every_seed_organization_and_site(bundles):
+    if not SEED_DIR.exists():
+        pytest.skip("../shared/seed-data is not beside this checkout")
+    org_keys = {json.loads(line)["id"] for line in (SEED_DIR / "organizations.jsonl").read_text().splitlines()}
+    site_keys = {json.loads(line)["id"] for line in (SEED_DIR / "sites.jsonl").read_text().splitlines()}
+    bundle_keys = {b["key"] for b in bundles}
+    location_keys = {loc["key"] for b in bundles for loc in b["locations"]}
+    assert org_keys <= bundle_keys
+    assert site_keys <= location_keys
+
+
+def test_the_bundle_places_almost_everything_and_flags_the_rest(bundles):
+    precision = Counter(loc["precision"] for b in bundles for loc in b["locations"])
+    placed = sum(n for p, n in precision.items() if p != "none")
+    assert placed / sum(precision.values()) > 0.99
+    placements = Counter(s["placement"] for b in bundles for s in b["services"])
+    assert set(placements) <= {"placed", "area-only", "unplaced"}
+    assert placements["placed"] > 13500
+
+
+def test_no_confidential_location_keeps_a_street(bundles):
+    confidential = [loc for b in bundles for loc in b["locations"] if loc["confidential"]]
+    assert confidential
+    assert all(not loc["address"]["address_1"] for loc in confidential)
+
+
+def test_dallas_immigration_providers_are_placed_from_their_zip(bundles):
+    hri = next(b for b in bundles if b["key"] == "tx/human-rights-initiative-of-north-texas")
+    location = hri["locations"][0]
+    assert location["precision"] == "zip"
+    assert location["state"] == "TX"
+    assert location["county"] == "Dallas County"
+    assert hri["services"][0]["needs"] == ["removal-defense"]
+
+
+def test_every_bundle_need_is_in_the_taxonomy(bundles):
+    taxonomy = get_taxonomy()
+    codes = Counter(code for b in bundles for s in b["services"] for code in s["needs"])
+    assert set(codes) <= set(taxonomy.needs)
+    for top in ["immigration-legal", "legal-aid", "mental-health", "victim-support", "crisis"]:
+        family = {top, *taxonomy.descendants(top)}
+        assert sum(n for code, n in codes.items() if code in family) > 50, top
+
+
+def test_loading_twice_adds_nothing(session):
+    sample = [b for b in read_bundles() if b["key"].startswith("tx/")][:200]
+    first = load_providers(session, sample)
+    session.commit()
+    counts = {
+        model: session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (Organization, Service, Location, Address, SearchEntry)
+    }
+    second = load_providers(session, sample)
+    session.commit()
+    assert first["organizations"] == 200
+    assert second == {"organizations": 0, "locations": 0, "services": 0, "skipped": 200}
+    for model, count in counts.items():
+        assert session.execute(select(func.count()).select_from(model)).scalar_one() == count
+
+
+def test_seed_command_loads_and_is_idempotent(runner, tmp_path):
+    sample = [b for b in read_bundles() if b["key"].startswith("vt/")][:20]
+    path = tmp_path / "providers.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for bundle in sample:
+            handle.write(json.dumps(bundle) + "\n")
+    first = runner.invoke(args=["seed", "--file", str(path)])
+    assert "Added 20 organizations" in first.output
+    again = runner.invoke(args=["seed", "--file", str(path)])
+    assert "Added 0 organizations" in again.output
+    assert "20 were already there" in again.output
+    skipped = runner.invoke(args=["seed", "--if-empty", "--file", str(path)])
+    assert "already has data" in skipped.output
+
+
+@pytest.mark.seeded
+def test_seeded_directory_has_every_organization_and_no_address_for_confidential_sites(seeded_session):
+    count = seeded_session.execute(select(func.count()).select_from(Organization)).scalar_one()
+    assert count >= 3553
+    leaks = seeded_session.execute(
+        select(func.count())
+        .select_from(Address)
+        .join(Location, Location.id == Address.location_id)
+        .where(Location.confidential.is_(True), Address.address_1 != "")
+    ).scalar_one()
+    assert leaks == 0
