@@ -49,10 +49,15 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind Flask-Babel and friends, and build the geocoder chain (offline first)."""
-    from extensions import babel, select_locale
+    from extensions import babel, csrf, limiter, select_locale
     from geo import build_geocoder
+    from web import context, security
 
     babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    security.register(app)
+    context.register(app)
     app.extensions["amparo.geocoder"] = build_geocoder(
         online=app.config["GEOCODER_ONLINE"] or None,
         user_agent=app.config["GEOCODER_USER_AGENT"],
@@ -63,7 +68,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the blueprints."""
     from api.views import bp as api_bp
+    from finder.views import bp as finder_bp
 
+    app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp)
 
 

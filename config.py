@@ -21,6 +21,18 @@ class Config:
     SEARCH_DEFAULT_RADIUS_KM = 50
     SEARCH_MAX_RADIUS_KM = 500
     SEARCH_PAGE_SIZE = 20
+    # Quick exit: a neutral page that replaces ours (configurable per community).
+    QUICK_EXIT_URL = "https://www.weather.gov/"
+    # Map tiles: off by default (no third-party requests). Set both to use a tile server, e.g.
+    # MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png", MAP_TILE_ORIGIN="https://tiles.example.org".
+    MAP_TILE_URL = None
+    MAP_TILE_ORIGIN = None
+    MAP_TILE_ATTRIBUTION = ""
+    # Directions open in the person's own map service, only when they tap the link.
+    DIRECTIONS_URL = "https://www.openstreetmap.org/directions?to={lat}%2C{lon}"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "es"]
     JSON_SORT_KEYS = False

@@ -4,9 +4,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from api.errors import api_error
 from api.forms import SearchForm
-from api.reasons import lang
-from api.search import SearchProblem, run_search
 from matching.needs import get_taxonomy
+from web.search import SearchProblem, run_search
+from web.words import lang
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

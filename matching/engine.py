@@ -74,6 +74,8 @@ class Match:
     capacity: str | None
     delivery: str
     open_now: bool | None
+    hours: str = ""
+    timezone: str | None = None
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -148,22 +150,32 @@ def candidate_rows(session: Session, query: SearchQuery) -> list:
     return list(session.execute(sites).all()) + list(session.execute(areas).all())
 
 
-def is_open(hours: str, timezone: str | None, now: datetime) -> bool | None:
-    """Tell whether weekly ``hours`` are open at ``now`` (UTC); None when hours are unknown."""
-    if not hours:
-        return None
+def local_time(now: datetime, timezone: str | None) -> datetime:
+    """Return ``now`` (aware) in the site's time zone (Eastern when unknown)."""
     try:
-        local = now.astimezone(ZoneInfo(timezone or "America/New_York"))
+        return now.astimezone(ZoneInfo(timezone or "America/New_York"))
     except ZoneInfoNotFoundError:
-        local = now
-    day = DAY_CODES[local.weekday()]
-    clock = local.strftime("%H:%M")
-    for part in hours.split(";"):
+        return now
+
+
+def hours_on(hours: str, day: str) -> list[tuple[str, str]]:
+    """Return the (opens, closes) spans of compact weekly ``hours`` on a day ("MO")."""
+    spans = []
+    for part in hours.split(";") if hours else []:
         code, _, span = part.partition(" ")
         opens, _, closes = span.partition("-")
-        if code == day and opens <= clock < closes:
-            return True
-    return False
+        if code == day:
+            spans.append((opens, closes))
+    return sorted(spans)
+
+
+def is_open(hours: str, timezone: str | None, now: datetime) -> bool | None:
+    """Tell whether weekly ``hours`` are open at ``now`` (aware); None when hours are unknown."""
+    if not hours:
+        return None
+    local = local_time(now, timezone)
+    clock = local.strftime("%H:%M")
+    return any(opens <= clock < closes for opens, closes in hours_on(hours, DAY_CODES[local.weekday()]))
 
 
 def _codes(bar: str) -> list[str]:
@@ -264,6 +276,8 @@ def _match(row, distance: float | None, open_now: bool | None, query: SearchQuer
         capacity=row.capacity,
         delivery=row.delivery,
         open_now=open_now,
+        hours=row.hours,
+        timezone=row.timezone or query.timezone,
     )
     match.reasons = explain(match, row, query)
     return match

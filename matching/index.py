@@ -40,7 +40,7 @@ def _bar(values: Iterable[str]) -> str:
     return "|" + "|".join(values) + "|" if values else ""
 
 
-def _hours(schedules: list[Schedule]) -> str:
+def compact_hours(schedules: list[Schedule]) -> str:
     """Return weekly hours compactly: "MO 09:00-17:00;TU 09:00-17:00"."""
     parts = []
     for schedule in schedules:
@@ -158,7 +158,7 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
         for sal, location in sites[service.id]:
             if location.latitude is None or location.longitude is None:
                 continue
-            hours = _hours(location_schedules[location.id] + schedules[service.id])
+            hours = compact_hours(location_schedules[location.id] + schedules[service.id])
             for code, direct in expanded:
                 rows.append(
                     {
@@ -194,7 +194,7 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "state": area.state if area.scope != "national" else None,
                         "county": county_key(area.name) if area.scope == "county" else None,
                         "languages": _bar(languages[service.id]),
-                        "hours": _hours(schedules[service.id]),
+                        "hours": compact_hours(schedules[service.id]),
                         "timezone": None,
                     }
                 )

@@ -3,6 +3,7 @@
 from models.common import Attribute, Language, Metadata, Phone, Schedule
 from models.location import Accessibility, Address, Location, ServiceAtLocation
 from models.organization import Contact, Organization, OrganizationIdentifier
+from models.report import ListingReport
 from models.search import SearchEntry
 from models.service import CostOption, Credential, RequiredDocument, Service, ServiceArea
 from models.taxonomy import Taxonomy, TaxonomyTerm
@@ -15,6 +16,7 @@ __all__ = [
     "CostOption",
     "Credential",
     "Language",
+    "ListingReport",
     "Location",
     "Metadata",
     "Organization",

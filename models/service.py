@@ -40,6 +40,7 @@ class Service(ServiceBase, table=True):
     immigration_court: str | None = Field(default=None, max_length=200)
     docket: str | None = Field(default=None, max_length=20)  # detained | non-detained | both
     placement: str = Field(default="placed", max_length=20)  # placed | area-only | unplaced
+    no_id_needed: bool = False  # "no ID needed": said plainly to people without papers
     version: int = 1
 
 

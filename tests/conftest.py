@@ -64,8 +64,13 @@ def database(tmp_path):
 
 @pytest.fixture
 def app(database):
-    """An app on a fresh, empty database."""
-    return _make_app(database)
+    """An app on a fresh, empty database, with fresh rate-limit counters."""
+    from extensions import limiter
+
+    found = _make_app(database)
+    with found.app_context():
+        limiter.reset()
+    return found
 
 
 @pytest.fixture

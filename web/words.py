@@ -1,12 +1,16 @@
-"""Words for reasons, needs, languages and credentials, in the seeker's language."""
+"""Words for reasons, needs, languages, credentials and hours, in the seeker's language."""
+
+from datetime import UTC, datetime, time
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_time, get_day_names
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo import state_name
-from matching.engine import Reason
+from matching.engine import DAY_CODES, Reason, hours_on, local_time
+from matching.index import compact_hours
 from matching.needs import get_taxonomy
 
 CREDENTIAL_LABELS = {
@@ -16,12 +20,35 @@ CREDENTIAL_LABELS = {
     "attorney": _l("Immigration attorney"),
     "eoir-pro-bono": _l("On the immigration court's free legal help list"),
 }
+CREDENTIAL_HELP = {
+    "doj-recognized": _l(
+        "The U.S. Department of Justice allows this nonprofit to give immigration legal help through its "
+        "accredited representatives."
+    ),
+    "accredited-rep-full": _l(
+        "A trained non-lawyer approved by the Department of Justice. Full accreditation means they can also "
+        "represent you in immigration court."
+    ),
+    "accredited-rep-partial": _l(
+        "A trained non-lawyer approved by the Department of Justice to help with applications to USCIS "
+        "(not in immigration court)."
+    ),
+    "attorney": _l("A lawyer licensed by a U.S. state. Lawyers may give immigration legal advice."),
+    "eoir-pro-bono": _l(
+        "Listed by the immigration courts (EOIR) as giving free legal help to people in deportation cases."
+    ),
+}
 COST_LABELS = {
     "free": _l("Free"),
     "sliding-scale": _l("Sliding scale (based on income)"),
     "insurance": _l("Takes insurance"),
     "fee": _l("Charges a fee"),
     "varies": _l("Fees vary"),
+}
+DOCKET_LABELS = {
+    "detained": _l("People held in detention"),
+    "non-detained": _l("People who are not detained"),
+    "both": _l("People in detention and people who are not detained"),
 }
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
@@ -52,6 +79,46 @@ def need_label(code: str) -> str:
 def state_label(code: str | None) -> str:
     """Return a state's name ("TX" -> "Texas")."""
     return (state_name(code) if code else None) or code or ""
+
+
+def day_names() -> dict[str, str]:
+    """Return weekday names in the current language, keyed by RFC 5545 code ("MO" -> "Monday")."""
+    names = get_day_names("wide", locale=lang())
+    return {code: names[index] for index, code in enumerate(DAY_CODES)}
+
+
+def clock(value: str) -> str:
+    """Return "09:00" as the current language writes times ("9:00 AM" or "9:00")."""
+    if value == "24:00":
+        value = "23:59"
+    hour, minute = (int(part) for part in value.split(":"))
+    return format_time(time(hour, minute), format="short", locale=lang())
+
+
+def hours_text(spans: list[tuple[str, str]]) -> str:
+    """Return a day's hours: "9:00 AM - 5:00 PM", "Open 24 hours" or "Closed"."""
+    if not spans:
+        return _("Closed")
+    if spans == [("00:00", "24:00")]:
+        return _("Open 24 hours")
+    return ", ".join(f"{clock(opens)} – {clock(closes)}" for opens, closes in spans)
+
+
+def hours_today(hours: str, timezone: str | None) -> str | None:
+    """Return today's hours at the site, or None when the hours are not known."""
+    if not hours:
+        return None
+    local = local_time(datetime.now(UTC), timezone)
+    return hours_text(hours_on(hours, DAY_CODES[local.weekday()]))
+
+
+def week_hours(schedules: list) -> list[tuple[str, str]]:
+    """Return (day name, hours) for the seven days, or [] when no hours are known."""
+    hours = compact_hours(schedules)
+    if not hours:
+        return []
+    names = day_names()
+    return [(names[day], hours_text(hours_on(hours, day))) for day in DAY_CODES]
 
 
 def reason_text(reason: Reason) -> str:

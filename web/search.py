@@ -4,11 +4,19 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from api.forms import SearchForm
-from api.reasons import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, language_label, need_label, reason_text
 from geo import GeocodeError, Place
 from matching.details import page_details
 from matching.engine import SearchQuery, SearchResult, search
 from models.db import get_session
+from web.words import (
+    CAPACITY_LABELS,
+    COST_LABELS,
+    CREDENTIAL_LABELS,
+    hours_today,
+    language_label,
+    need_label,
+    reason_text,
+)
 
 
 class SearchProblem(Exception):
@@ -114,6 +122,7 @@ def serialize_match(match, details) -> dict:
         "capacity": {"code": match.capacity, "label": str(CAPACITY_LABELS[match.capacity])} if match.capacity else None,
         "delivery": match.delivery,
         "open_now": match.open_now,
+        "hours_today": hours_today(match.hours, match.timezone),
         "confidential_location": details.confidential,
         "address": details.address,
         "latitude": details.latitude,

@@ -1,0 +1,1 @@
+"""The public site for people looking for help: start, results, provider pages, reports."""

@@ -1,0 +1,25 @@
+"""Forms of the public site (the search form itself is api.forms.SearchForm)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+REPORT_CHOICES = [
+    SelectChoice("phone", _l("The phone number is wrong")),
+    SelectChoice("address", _l("The address is wrong")),
+    SelectChoice("hours", _l("The hours are wrong")),
+    SelectChoice("closed", _l("This place has closed")),
+    SelectChoice("services", _l("They do not offer this help")),
+    SelectChoice("fraud", _l("I think this is a scam or a notario")),
+    SelectChoice("other", _l("Something else")),
+]
+
+
+class ReportForm(FlaskForm):
+    kind = RadioField(_l("What is wrong?"), choices=REPORT_CHOICES, validators=[DataRequired(_l("Choose one."))])
+    message = TextAreaField(
+        _l("Tell us more (optional)"),
+        validators=[Length(max=1000, message=_l("Please keep it under 1,000 characters."))],
+        description=_l("Please do not write your name, phone number or anything about your immigration status."),
+    )

@@ -1,0 +1,151 @@
+"""Everything a provider page shows about one service, gathered with a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from matching.details import public_address
+from matching.needs import get_taxonomy
+from models import (
+    Accessibility,
+    Address,
+    Attribute,
+    CostOption,
+    Credential,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from models.base import today
+
+STALE_AFTER = timedelta(days=183)  # about six months
+
+
+@dataclass
+class Site:
+    location: Location
+    address: dict | None
+    phones: list[Phone]
+    languages: list[Language]
+    schedules: list[Schedule]
+    accessibility: list[Accessibility]
+
+
+@dataclass
+class Listing:
+    service: Service
+    organization: Organization
+    needs: list[str]
+    sites: list[Site]
+    phones: list[Phone]
+    languages: list[Language]
+    schedules: list[Schedule]
+    credentials: list[Credential]
+    cost_options: list[CostOption]
+    documents: list[RequiredDocument]
+    areas: list[ServiceArea]
+    other_services: list[Service] = field(default_factory=list)
+
+    @property
+    def is_immigration_legal(self) -> bool:
+        """Tell whether the service gives immigration legal help."""
+        taxonomy = get_taxonomy()
+        return any("immigration-legal" in (code, *taxonomy.ancestors(code)) for code in self.needs)
+
+    @property
+    def may_be_out_of_date(self) -> bool:
+        """Tell whether nobody has confirmed the listing for six months."""
+        verified = self.service.assured_date
+        return verified is None or today() - verified > STALE_AFTER
+
+    @property
+    def confidential(self) -> bool:
+        """Tell whether every site of the service is confidential."""
+        return bool(self.sites) and all(site.location.confidential for site in self.sites)
+
+
+def load_listing(session: Session, service_id: str) -> Listing | None:
+    """Return the listing of an active, published service, or None."""
+    found = session.execute(
+        select(Service, Organization)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id == service_id, Organization.status == "published")
+    ).first()
+    if found is None:
+        return None
+    service, organization = found
+    taxonomy = get_taxonomy()
+    needs = [
+        code
+        for code in session.execute(
+            select(TaxonomyTerm.code)
+            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+            .where(Attribute.link_entity == "service", Attribute.link_id == service.id)
+        ).scalars()
+        if code in taxonomy
+    ]
+    locations = list(
+        session.execute(
+            select(Location)
+            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+            .where(ServiceAtLocation.service_id == service.id)
+            .order_by(Location.name)
+        ).scalars()
+    )
+    location_ids = [loc.id for loc in locations]
+    by_location = defaultdict(lambda: defaultdict(list))
+    for model in (Address, Phone, Language, Schedule, Accessibility):
+        for row in session.execute(select(model).where(model.location_id.in_(location_ids))).scalars():
+            by_location[row.location_id][model].append(row)
+    sites = []
+    for location in locations:
+        rows = by_location[location.id]
+        address = rows[Address][0] if rows[Address] else None
+        phones = rows[Phone]
+        if location.confidential:
+            phones = [phone for phone in phones if phone.public_contact]
+        sites.append(
+            Site(
+                location, public_address(location, address), phones, rows[Language], rows[Schedule], rows[Accessibility]
+            )
+        )
+
+    def of_service(model) -> list:
+        return list(session.execute(select(model).where(model.service_id == service.id)).scalars())
+
+    phones = list(
+        session.execute(
+            select(Phone).where(or_(Phone.service_id == service.id, Phone.organization_id == organization.id))
+        ).scalars()
+    )
+    other_services = list(
+        session.execute(
+            select(Service).where(
+                Service.organization_id == organization.id, Service.id != service.id, Service.status == "active"
+            )
+        ).scalars()
+    )
+    return Listing(
+        service=service,
+        organization=organization,
+        needs=needs,
+        sites=sites,
+        phones=phones,
+        languages=of_service(Language),
+        schedules=of_service(Schedule),
+        credentials=of_service(Credential),
+        cost_options=of_service(CostOption),
+        documents=of_service(RequiredDocument),
+        areas=of_service(ServiceArea),
+        other_services=other_services,
+    )

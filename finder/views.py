@@ -1,0 +1,114 @@
+"""Pages for people looking for help. Every page works without JavaScript and sets no cookie,
+except the language cookie when a person picks a language, and the report form's CSRF cookie."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from api.forms import SearchForm
+from extensions import SUPPORTED_LOCALES, limiter
+from finder.forms import ReportForm
+from finder.listing import load_listing
+from finder.reports import file_report
+from models.db import get_session
+from web.search import SearchProblem, run_search
+from web.words import week_hours
+
+bp = Blueprint("finder", __name__)
+
+
+@bp.get("/")
+def start():
+    """The start page: where are you, what do you need."""
+    return render_template("finder/start.html", form=SearchForm(formdata=request.args or None))
+
+
+@bp.get("/search")
+def search():
+    """The results page; the same parameters as /api/v1/search."""
+    form = SearchForm(formdata=request.args)
+    if not form.validate():
+        return render_template("finder/start.html", form=form), 400
+    try:
+        results = run_search(form, current_app.config)
+    except SearchProblem as problem:
+        return render_template(
+            "finder/results.html", form=form, problem=problem, results=None, active_filters=0
+        ), problem.status
+    return render_template(
+        "finder/results.html",
+        form=form,
+        results=results,
+        problem=None,
+        show_map=request.args.get("view") == "map",
+        active_filters=active_filters(form),
+    )
+
+
+def active_filters(form: SearchForm) -> int:
+    """Count the filters a person has turned on."""
+    default_radius = current_app.config["SEARCH_DEFAULT_RADIUS_KM"]
+    values = [
+        form.language.data,
+        form.cost.data,
+        form.credential.data,
+        form.delivery.data,
+        form.accepting.data,
+        form.open_now.data,
+        form.radius_km.data not in (None, default_radius),
+    ]
+    return sum(1 for value in values if value)
+
+
+@bp.get("/provider/<service_id>")
+def provider(service_id: str):
+    """Everything a person needs to act on one listing."""
+    listing = load_listing(get_session(), service_id)
+    if listing is None:
+        abort(404)
+    schedules = listing.schedules + [schedule for site in listing.sites for schedule in site.schedules]
+    return render_template("finder/provider.html", listing=listing, week=week_hours(schedules))
+
+
+@bp.route("/provider/<service_id>/report", methods=["GET", "POST"])
+@limiter.limit("5 per hour; 20 per day", methods=["POST"])
+def report(service_id: str):
+    """Report a problem with a listing: no account, no personal data."""
+    listing = load_listing(get_session(), service_id)
+    if listing is None:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        file_report(get_session(), service_id=service_id, kind=form.kind.data, message=form.message.data or "")
+        return render_template("finder/report_thanks.html", listing=listing)
+    return render_template("finder/report.html", listing=listing, form=form), 400 if form.errors else 200
+
+
+@bp.get("/my-list")
+def my_list():
+    """Saved providers: kept in this browser only (localStorage), never on our server."""
+    return render_template("finder/my_list.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")
+
+
+@bp.get("/help/credentials")
+def credentials():
+    return render_template("pages/credentials.html")
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Remember the language a person picked (the only cookie a seeker gets), then go back."""
+    if code not in SUPPORTED_LOCALES:
+        abort(404)
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        target = url_for("finder.start")
+    response = redirect(target)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure)
+    return response
