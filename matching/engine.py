@@ -5,14 +5,16 @@ then by distance, then by name and id, so the same query always gives the same o
 Reasons are codes with parameters; the web layer words them in the seeker's language.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, null, select
 from sqlmodel import Session
 
-from geo import bounding_box, distance_km, haversine_km
+from geo import EARTH_RADIUS_KM, bounding_box, distance_km
 from matching.index import county_key
 from matching.needs import get_taxonomy
 from models import SearchEntry
@@ -96,7 +98,28 @@ class UnknownNeed(ValueError):
     """The need code is not in the taxonomy."""
 
 
+# What ranking needs, fetched for every candidate; the rest (COLUMNS) only for the page shown.
+RANK_COLUMNS = [
+    SearchEntry.id,
+    SearchEntry.service_id,
+    SearchEntry.need_code,
+    SearchEntry.direct,
+    SearchEntry.latitude,
+    SearchEntry.longitude,
+    SearchEntry.scope,
+    SearchEntry.state,
+    SearchEntry.county,
+    SearchEntry.languages,
+    SearchEntry.cost,
+    SearchEntry.credentials,
+    SearchEntry.capacity,
+    SearchEntry.delivery,
+    SearchEntry.hours,
+    SearchEntry.timezone,
+    SearchEntry.organization_name,
+]
 COLUMNS = [
+    SearchEntry.id,
     SearchEntry.need_code,
     SearchEntry.direct,
     SearchEntry.service_id,
@@ -121,33 +144,105 @@ COLUMNS = [
 ]
 
 
-def need_condition(need: str | None):
-    """Return the SQL condition on need: the need and its children, or a general parent service."""
+def wanted_needs(need: str | None) -> tuple[set[str], set[str]]:
+    """Return (codes matched by any row, codes matched only by a service's own tag).
+
+    The need itself matches through every row (its children carry it as an ancestor row);
+    a parent of the need matches only where a service is tagged with the parent itself
+    (general help, ranked lower). No need: every top-level need.
+    """
     taxonomy = get_taxonomy()
     if need is None:
-        return SearchEntry.need_code.in_([n.code for n in taxonomy.top_level])
+        return {top.code for top in taxonomy.top_level}, set()
     if need not in taxonomy:
         raise UnknownNeed(need)
-    ancestors = taxonomy.ancestors(need)
-    if not ancestors:
-        return SearchEntry.need_code == need
-    return or_(SearchEntry.need_code == need, and_(SearchEntry.need_code.in_(ancestors), SearchEntry.direct.is_(True)))
+    return {need}, set(taxonomy.ancestors(need))
+
+
+def _rank_columns(kind: str, languages: bool, credentials: bool, hours: bool) -> list:
+    """Return RANK_COLUMNS, with NULL in place of what this search does not look at (less to fetch)."""
+    unused = set()
+    if kind.startswith("site"):
+        unused |= {"scope", "state", "county"}
+    if not languages:
+        unused.add("languages")
+    if not credentials:
+        unused.add("credentials")
+    if not hours:
+        unused |= {"hours", "timezone"}
+    unused |= {"cost", "delivery"}  # filtered in SQL
+    return [null().label(column.key) if column.key in unused else column for column in RANK_COLUMNS]
+
+
+@lru_cache(maxsize=256)
+def _statement(kind: str, cost: str | None, accepting: bool, delivery: str | None, columns: tuple[bool, bool, bool]):
+    """Build (once) the candidate query for a kind of lookup and the filters cheap to apply in SQL.
+
+    kind "site": a need code near the seeker, one range on the (need_code, latitude) index;
+    "site-direct": the same, only for a service's own tag; "national", and "area" by (scope, state).
+    Statements are cached with bound parameters: building SQL per search costs more than running it.
+    """
+    if kind in ("national", "area"):
+        # Equality on every column of the (scope, state, need_code) index.
+        state = SearchEntry.state.is_(None) if kind == "national" else SearchEntry.state == bindparam("state")
+        where = [
+            SearchEntry.scope == bindparam("scope"),
+            state,
+            SearchEntry.need_code.in_(bindparam("codes", expanding=True)),
+        ]
+    else:
+        where = [
+            SearchEntry.need_code == bindparam("code"),
+            SearchEntry.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+            SearchEntry.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+        ]
+        if kind == "site-direct":
+            where.append(SearchEntry.direct.is_(True))
+    if cost == "free":
+        where.append(SearchEntry.cost == "free")
+    elif cost == "sliding-scale":
+        where.append(SearchEntry.cost.in_(("free", "sliding-scale")))
+    if accepting:
+        where.append(SearchEntry.capacity == "accepting")
+    if delivery == "remote":
+        where.append(SearchEntry.delivery != "in-person")
+    elif delivery == "in-person":
+        where.append(SearchEntry.delivery != "remote")
+    return select(*_rank_columns(kind, *columns)).where(*where)
 
 
 def candidate_rows(session: Session, query: SearchQuery) -> list:
-    """Fetch index rows near the seeker (bounding box) and rows whose area covers them."""
-    condition = need_condition(query.need)
+    """Fetch index rows near the seeker (bounding box) and rows whose area covers them.
+
+    One indexed lookup per need code, each a range on (need_code, latitude); area rows are
+    few and fetched by (scope, state) alone, then sorted out here, so that the planner never
+    trades the site index for the area one. Core statements: no ORM overhead per row.
+    """
+    any_row, direct_only = wanted_needs(query.need)
     min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.radius_km)
-    sites = select(*COLUMNS).where(
-        condition,
-        SearchEntry.latitude.between(min_lat, max_lat),
-        SearchEntry.longitude.between(min_lon, max_lon),
-    )
-    area_scope = [SearchEntry.scope == "national"]
+    box = {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
+    filters = (query.cost, query.accepting, query.delivery,
+               (bool(query.languages), bool(query.credentials), query.open_now))
+    connection = session.connection()
+    rows = []
+    for kind, codes in (("site", any_row), ("site-direct", direct_only)):
+        statement = _statement(kind, *filters)
+        for code in sorted(codes):
+            rows += connection.execute(statement, {"code": code, **box}).all()
+    codes = sorted(any_row | direct_only)
+    areas = [(_statement("national", *filters), {"scope": "national", "codes": codes})]
     if query.state:
-        area_scope.append(and_(SearchEntry.scope.in_(("state", "county")), SearchEntry.state == query.state))
-    areas = select(*COLUMNS).where(condition, SearchEntry.scope.is_not(None), or_(*area_scope))
-    return list(session.execute(sites).all()) + list(session.execute(areas).all())
+        areas += [
+            (_statement("area", *filters), {"scope": scope, "state": query.state, "codes": codes})
+            for scope in ("state", "county")
+        ]
+    for statement, params in areas:
+        rows += [
+            row
+            for row in connection.execute(statement, params).all()
+            if row.need_code in any_row or (row.need_code in direct_only and row.direct)
+        ]
+    return rows
 
 
 def local_time(now: datetime, timezone: str | None) -> datetime:
@@ -182,77 +277,68 @@ def _codes(bar: str) -> list[str]:
     return [code for code in bar.split("|") if code]
 
 
-def _passes_filters(row, query: SearchQuery, spoken: set[str]) -> bool:
-    if query.languages and not spoken.intersection(query.languages):
-        return False
-    if query.cost == "free" and row.cost != "free":
-        return False
-    if query.cost == "sliding-scale" and row.cost not in ("free", "sliding-scale"):
-        return False
-    if query.credentials and not set(query.credentials).intersection(_codes(row.credentials)):
-        return False
-    if query.accepting and row.capacity != "accepting":
-        return False
-    if query.delivery == "remote" and row.delivery == "in-person":
-        return False
-    if query.delivery == "in-person" and (row.delivery == "remote" or row.latitude is None):
-        return False
-    return True
-
-
-def _area_covers(row, query: SearchQuery) -> bool:
-    if row.scope == "national":
-        return True
-    if row.scope == "state":
-        return row.state == query.state
-    return row.state == query.state and row.county == county_key(query.county)
-
-
 def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchResult:
     """Return one page of ranked matches for ``query``."""
     now = query.now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    best: dict[str, tuple[tuple, object, float | None, bool]] = {}
-    for row in candidate_rows(session, query):
-        if row.latitude is not None:
-            distance = haversine_km(query.lat, query.lon, row.latitude, row.longitude)
-            if distance > query.radius_km:
+    wanted_languages = set(query.languages)
+    wanted_credentials = set(query.credentials)
+    county = county_key(query.county)
+    # Haversine inlined: this loop runs for every candidate, and a call per row costs more than the math.
+    lat0, lon0, radius = math.radians(query.lat), math.radians(query.lon), query.radius_km
+    cos_lat0 = math.cos(lat0)
+    best: dict[str, tuple] = {}
+    for (entry_id, service_id, need_code, _direct, lat, lon, scope, state, row_county, languages, _cost, credentials,
+         capacity, _delivery, hours, timezone, organization_name) in candidate_rows(session, query):
+        if lat is not None:
+            half_dlat = (math.radians(lat) - lat0) / 2
+            half_dlon = (math.radians(lon) - lon0) / 2
+            a = math.sin(half_dlat) ** 2 + cos_lat0 * math.cos(math.radians(lat)) * math.sin(half_dlon) ** 2
+            distance = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+            if distance > radius:
                 continue
-        else:
-            if not _area_covers(row, query):
+        elif scope == "national" or (state == query.state and (scope == "state" or row_county == county)):
+            if query.delivery == "in-person":
                 continue
             distance = None
-        spoken = set(_codes(row.languages)) or set(ASSUMED_LANGUAGES)
-        if not _passes_filters(row, query, spoken):
+        else:
             continue
-        open_now = is_open(row.hours, row.timezone or query.timezone, now)
-        if query.open_now and not open_now:
+        spoken = set(languages.strip("|").split("|")) if languages else ASSUMED_LANGUAGES
+        if wanted_languages and not spoken & wanted_languages:
             continue
-        general = query.need is not None and row.need_code != query.need
+        if wanted_credentials and not wanted_credentials.intersection(credentials.strip("|").split("|")):
+            continue
+        if query.open_now and not is_open(hours, timezone or query.timezone, now):
+            continue
         key = (
-            0 if general else -1,
-            -len(spoken.intersection(query.languages)),
-            -CAPACITY_RANK.get(row.capacity, 1),
-            SCOPE_RANK.get(row.scope, 0),
+            0 if query.need is not None and need_code != query.need else -1,
+            -len(spoken & wanted_languages),
+            -CAPACITY_RANK.get(capacity, 1),
+            SCOPE_RANK.get(scope, 0),
             distance if distance is not None else 0.0,
-            row.organization_name.lower(),
-            row.service_name.lower(),
-            row.service_id,
+            organization_name.lower(),
+            service_id,
         )
-        current = best.get(row.service_id)
+        current = best.get(service_id)
         if current is None or key < current[0]:
-            best[row.service_id] = (key, row, distance, open_now)
-    ranked = sorted(best.values(), key=lambda item: item[0])
+            best[service_id] = (key, entry_id, distance)
+    ranked = sorted(best.values())
     start = (page - 1) * per_page
-    matches = [
-        _match(row, distance, open_now, query) for _, row, distance, open_now in ranked[start : start + per_page]
-    ]
+    shown = ranked[start : start + per_page]
+    full = {
+        row.id: row
+        for row in session.connection().execute(
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _ in shown]))
+        )
+    }
+    matches = [_match(full[entry_id], distance, now, query) for _, entry_id, distance in shown]
     return SearchResult(total=len(ranked), page=page, per_page=per_page, matches=matches)
 
 
-def _match(row, distance: float | None, open_now: bool | None, query: SearchQuery) -> Match:
+def _match(row, distance: float | None, now: datetime, query: SearchQuery) -> Match:
     """Build a Match with its reasons; the shown distance is geopy's great-circle distance."""
+    open_now = is_open(row.hours, row.timezone or query.timezone, now)
     if row.latitude is not None:
         distance = distance_km(query.lat, query.lon, row.latitude, row.longitude)
     spoken = _codes(row.languages)

@@ -7,7 +7,7 @@ Call ``reindex_services`` after any change to a service, its locations or its or
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
 from matching.needs import get_taxonomy
@@ -64,6 +64,11 @@ def reindex_services(session: Session, service_ids: list[str]) -> int:
     return written
 
 
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics after a bulk change (SQLite and PostgreSQL alike)."""
+    session.execute(text("ANALYZE"))
+
+
 def rebuild_index(session: Session) -> int:
     """Rebuild the whole index; return how many rows were written."""
     session.execute(delete(SearchEntry))
@@ -74,6 +79,7 @@ def rebuild_index(session: Session) -> int:
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
+    analyze(session)
     return written
 
 

@@ -12,7 +12,9 @@ class SearchEntry(SQLModel, table=True):
     __tablename__ = "search_entry"
     __table_args__ = (
         Index("ix_search_entry_need_lat_lon", "need_code", "latitude", "longitude"),
-        Index("ix_search_entry_need_scope_state", "need_code", "scope", "state"),
+        # Area rows are few: find them by scope and state first (so that site searches have only
+        # the index above to choose from, even before the planner has statistics).
+        Index("ix_search_entry_scope_state_need", "scope", "state", "need_code"),
     )
     id: int | None = Field(default=None, primary_key=True)
     need_code: str = Field(max_length=60)

@@ -78,13 +78,6 @@ SAMHSA_SERVICE_NEEDS = {
     "children/adolescents with serious emotional disturbance (sed)": "child-family-mental-health",
 }
 
-SERVICE_NAMES = {
-    "immigration-legal": "Immigration legal help",
-    "legal-aid": "Civil legal aid",
-    "mental-health": "Mental health care",
-    "victim-support": "Help for survivors of violence",
-    "crisis": "Crisis line",
-}
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 VICTIM_SOURCES_SUFFIX = ("/program-directory",)
 ZIP_RE = re.compile(r"^\d{5}")
@@ -212,6 +205,13 @@ def place_record(record: dict, places_by_geoid: dict[str, tuple[float, float]]) 
     return placed
 
 
+def clean_street(street: str) -> str:
+    """Drop an office label the source ran into the street ("Houston Office:, 6001 Savoy Drive")."""
+    if ":," in street:
+        street = street.rsplit(":,", 1)[1]
+    return street.strip(" ,")
+
+
 def make_location(record: dict, places_by_geoid: dict, *, confidential: bool) -> dict:
     """Build a bundle location from a seed record that has an address or coordinates."""
     address = record.get("address", {})
@@ -221,7 +221,7 @@ def make_location(record: dict, places_by_geoid: dict, *, confidential: bool) ->
         "name": record["name"],
         "confidential": confidential,
         "address": {
-            "address_1": address.get("street", ""),
+            "address_1": clean_street(address.get("street", "")),
             "address_2": address.get("street2"),
             "city": address.get("city", ""),
             "state_province": (address.get("state") or placed["state"] or "").upper(),
@@ -242,15 +242,15 @@ def make_location(record: dict, places_by_geoid: dict, *, confidential: bool) ->
     return location
 
 
-def make_service(record: dict, needs: list[str], taxonomy: Taxonomy) -> dict:
+def make_service(record: dict, needs: list[str]) -> dict:
     """Build the bundle service a seed record describes."""
-    tops = [c for c in taxonomy.with_ancestors(needs) if taxonomy[c].parent is None]
-    top = next((t for t in SERVICE_NAMES if t in tops), None)
     sources = set(record.get("sources", []))
     remote = bool(sources & {"988lifeline/crisis-centers", "nami/warmline-directory"})
     service = {
         "key": record["id"],
-        "name": SERVICE_NAMES.get(top, record["name"]) if top else record["name"],
+        # The seed names organizations and sites, not services: the service takes that name
+        # (pages then show it once); organizations name their services when they edit listings.
+        "name": record["name"],
         "description": record.get("description"),
         "needs": needs,
         "source_categories": record.get("categories", []),
@@ -318,7 +318,7 @@ def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places_by_g
         locations.append(make_location(record, places_by_geoid, confidential=confidential))
     for site in sites:
         locations.append(make_location(site, places_by_geoid, confidential=is_confidential(site)))
-    service = make_service(record, needs, taxonomy)
+    service = make_service(record, needs)
     if not service["cost"]:
         costs = {record_cost(site) for site in sites} - {None}
         service["cost"] = costs.pop() if len(costs) == 1 else None

@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from matching.index import reindex_services
+from matching.index import analyze, reindex_services
 from matching.needs import Taxonomy, get_taxonomy
 from models import (
     Address,
@@ -361,6 +361,7 @@ def load_providers(session: Session, bundles: list[dict] | Iterator[dict]) -> di
         if parent in known:
             session.execute(update(Organization).where(Organization.id == child).values(parent_organization_id=parent))
     reindex_services(session, service_ids)
+    analyze(session)
     return {
         "organizations": len(rows.by_table[Organization]),
         "locations": len(rows.by_table[Location]),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from matching.needs import get_taxonomy
 from models import Address, Location, Organization, SearchEntry, Service
-from seed.convert import is_confidential, record_cost, record_credentials, record_needs, record_schedules
+from seed.convert import clean_street, is_confidential, record_cost, record_credentials, record_needs, record_schedules
 from seed.load import load_providers, read_bundles
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed-data"
@@ -75,6 +75,11 @@ def test_shelters_without_a_street_are_confidential():
     assert is_confidential({"categories": ["domestic-violence"], "address": {"city": "Austin", "state": "tx"}})
     assert not is_confidential({"categories": ["domestic-violence"], "address": {"street": "1 Main St"}})
     assert not is_confidential({"categories": ["legal-aid"], "address": {"city": "Austin"}})
+
+
+def test_office_labels_run_into_a_street_are_dropped():
+    assert clean_street("Houston Office:, 6001 Savoy Drive, Suite 400") == "6001 Savoy Drive, Suite 400"
+    assert clean_street("17 Hodskin St : P.O. Box 648") == "17 Hodskin St : P.O. Box 648"
 
 
 def test_24_7_in_the_description_becomes_hours():
