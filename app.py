@@ -51,13 +51,14 @@ def register_extensions(app: Flask) -> None:
     """Bind Flask-Babel and friends, and build the geocoder chain (offline first)."""
     from extensions import babel, csrf, limiter, select_locale
     from geo import build_geocoder
-    from web import context, security
+    from web import context, logs, security
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     security.register(app)
     context.register(app)
+    logs.register(app)
     app.extensions["amparo.geocoder"] = build_geocoder(
         online=app.config["GEOCODER_ONLINE"] or None,
         user_agent=app.config["GEOCODER_USER_AGENT"],

@@ -378,7 +378,8 @@ class GeocoderChain:
         try:
             result = lookup(query)
         except GeopyError as error:
-            logger.warning("online geocoder %r failed for %r: %s", geocoder, query, error)
+            # Never the query: what a person typed is where they are.
+            logger.warning("online geocoder %s failed: %s", type(geocoder).__name__, type(error).__name__)
             return None
         if isinstance(result, list):
             result = result[0] if result else None
@@ -389,7 +390,7 @@ class GeocoderChain:
         zip5 = gazetteer.nearest_zip(lat, lon, COORDINATE_ZIP_KM)
         info = gazetteer.zip_info(zip5) if zip5 else None
         if info is None:
-            logger.info("online result for %r is outside the covered area: %s", query, result.address)
+            logger.info("online geocoder returned a place outside the covered area")
             return None
         label = result.address or f"{_format_degrees(lat)}, {_format_degrees(lon)}"
         return Place(query, label, lat, lon, "online", info.state, info.county, info.zip, info.timezone)

@@ -22,7 +22,8 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
     """Build an engine for SQLite or PostgreSQL; ``schema`` pins PostgreSQL's search_path."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # hide_parameters: SQL errors must not carry a person's search into the logs.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -35,7 +36,7 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         return engine
     url = normalize_url(url)
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
 
 
 def init_app(app: Flask, engine: Engine) -> None:
