@@ -31,6 +31,9 @@ def configure(app: Flask, config: type | dict | None) -> None:
     elif config is not None:
         app.config.from_object(config)
     app.config.from_prefixed_env("AMPARO")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:  # Secure cookies when the site says it is served over HTTPS
+            app.config[key] = bool(app.config["HTTPS"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
@@ -48,7 +51,8 @@ def register_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind Flask-Babel and friends, and build the geocoder chain (offline first)."""
+    """Bind Flask-Babel and friends (Flask-Login for staff), and build the geocoder chain (offline first)."""
+    from accounts import init_login
     from extensions import babel, csrf, limiter, select_locale
     from geo import build_geocoder
     from web import context, logs, security
@@ -56,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_login(app)
     security.register(app)
     context.register(app)
     logs.register(app)
@@ -68,11 +73,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the blueprints."""
+    from accounts.views import bp as accounts_bp
     from api.views import bp as api_bp
     from finder.views import bp as finder_bp
 
     app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(accounts_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -83,7 +90,9 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` commands (db upgrade, seed)."""
+    """Add the ``flask`` commands (db upgrade, seed, users)."""
+    from accounts.commands import users_cli
     from commands import register
 
     register(app)
+    app.cli.add_command(users_cli)

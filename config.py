@@ -31,8 +31,28 @@ class Config:
     # Directions open in the person's own map service, only when they tap the link.
     DIRECTIONS_URL = "https://www.openstreetmap.org/directions?to={lat}%2C{lon}"
     WTF_CSRF_TIME_LIMIT = None
+    # Is the site served over HTTPS? Off by default because `make run` serves plain http on
+    # 127.0.0.1; turn it on in production (AMPARO_HTTPS=true). It makes the session and
+    # remember-me cookies Secure, and password-reset links https://.
+    HTTPS = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = None  # None: follow HTTPS; true or false to decide on its own
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = None  # None: follow HTTPS
+    # Accounts (staff only). Limits are per IP address, counted in memory.
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    RESET_RATE_LIMIT = "5 per hour; 20 per day"
+    # Email: "console" keeps messages in the outbox table and logs that one is waiting (never
+    # its body); "smtp" sends them with the settings below.
+    MAIL_BACKEND = "console"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "Amparo <no-reply@localhost>"
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "es"]
     JSON_SORT_KEYS = False

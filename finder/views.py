@@ -1,8 +1,6 @@
 """Pages for people looking for help. Every page works without JavaScript and sets no cookie,
 except the language cookie when a person picks a language, and the report form's CSRF cookie."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from api.forms import SearchForm
@@ -12,6 +10,7 @@ from finder.listing import load_listing
 from finder.reports import file_report
 from models.db import get_session
 from web.search import SearchProblem, run_search
+from web.urls import same_site_path
 from web.words import week_hours
 
 bp = Blueprint("finder", __name__)
@@ -105,10 +104,6 @@ def choose_language(code: str):
     """Remember the language a person picked (the only cookie a seeker gets), then go back."""
     if code not in SUPPORTED_LOCALES:
         abort(404)
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        target = url_for("finder.start")
-    response = redirect(target)
+    response = redirect(same_site_path(request.args.get("next"), default=url_for("finder.start")))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure)
     return response

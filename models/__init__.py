@@ -1,5 +1,6 @@
 """SQLModel tables, HSDS 3.0 names with uuid ids; importing this package registers them all."""
 
+from models.account import Membership, OutboxMessage, PasswordResetToken, User
 from models.common import Attribute, Language, Metadata, Phone, Schedule
 from models.location import Accessibility, Address, Location, ServiceAtLocation
 from models.organization import Contact, Organization, OrganizationIdentifier
@@ -18,9 +19,12 @@ __all__ = [
     "Language",
     "ListingReport",
     "Location",
+    "Membership",
     "Metadata",
     "Organization",
     "OrganizationIdentifier",
+    "OutboxMessage",
+    "PasswordResetToken",
     "Phone",
     "RequiredDocument",
     "Schedule",
@@ -30,4 +34,5 @@ __all__ = [
     "ServiceAtLocation",
     "Taxonomy",
     "TaxonomyTerm",
+    "User",
 ]

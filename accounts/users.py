@@ -1,0 +1,194 @@
+"""Account rules: creating users, checking passwords, and resetting them by emailed link.
+
+Plain functions that take the session; a broken rule raises AccountError, whose message the
+view puts back on the form field it names.
+"""
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from accounts.mailer import send_mail
+from models import Membership, Organization, PasswordResetToken, User
+from models.account import USER_ROLES, password_fingerprint
+from models.base import utcnow
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024  # argon2 takes any length; a bound keeps one request from costing too much
+RESET_TOKEN_LIFETIME = timedelta(hours=1)
+EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The organization role each kind of user gets; a caseworker is an editor of their agency.
+MEMBERSHIP_ROLE_FOR = {"ngo": "owner", "caseworker": "editor"}
+
+_hasher = PasswordHasher()
+
+
+class AccountError(Exception):
+    """A broken account rule; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalize_email(email: str) -> str:
+    """Return the email as stored: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Raise AccountError when a new password is too short or too long."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise AccountError(
+            _("Use at least %(count)d characters.", count=PASSWORD_MIN_LENGTH), field="password"
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise AccountError(_("This password is too long."), field="password")
+
+
+def create_user(
+    session: Session, *, email: str, password: str, role: str, organization_id: str | None = None
+) -> User:
+    """Create an account (and its membership of ``organization_id``, for NGO staff and caseworkers)."""
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL_SHAPE.match(email):
+        raise AccountError(_("Enter a valid email address."), field="email")
+    if role not in USER_ROLES:
+        raise AccountError(_("Unknown role: %(role)s.", role=role), field="role")
+    check_password_rules(password)
+    if find_user(session, email=email) is not None:
+        raise AccountError(_("An account with this email already exists."), field="email")
+    if organization_id is not None:
+        if role not in MEMBERSHIP_ROLE_FOR:
+            raise AccountError(_("Only NGO staff and caseworkers belong to an organization."), field="organization")
+        if session.get(Organization, organization_id) is None:
+            raise AccountError(_("There is no organization with this id."), field="organization")
+    user = User(email=email, password_hash=_hasher.hash(password), role=role)
+    session.add(user)
+    session.flush()
+    if organization_id is not None:
+        session.add(Membership(user_id=user.id, organization_id=organization_id, role=MEMBERSHIP_ROLE_FOR[role]))
+    session.commit()
+    return user
+
+
+def find_user(session: Session, *, email: str) -> User | None:
+    """Return the user with this email (any case), or None."""
+    return session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """Return the active user with this email and password, or None; record the login."""
+    user = find_user(session, email=email)
+    if user is None:
+        # The same argon2 work as for a real account: timing does not tell which emails exist.
+        _verify(_dummy_hash(), password)
+        return None
+    if not _verify(user.password_hash, password) or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    session.commit()
+    return user
+
+
+def load_logged_in_user(session: Session, *, login_id: str) -> User | None:
+    """Return the active user a session cookie names, unless their password has changed since."""
+    user_id, _dot, fingerprint = login_id.partition(".")
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if not secrets.compare_digest(fingerprint, password_fingerprint(user.password_hash)):
+        return None
+    return user
+
+
+def memberships_of(session: Session, *, user_id: str) -> list[tuple[Membership, Organization]]:
+    """Return a user's memberships with their organizations, by organization name."""
+    rows = session.execute(
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Organization.name)
+    )
+    return [(membership, organization) for membership, organization in rows]
+
+
+def start_password_reset(session: Session, *, email: str, url_for_token: Callable[[str], str]) -> None:
+    """Email a one-time reset link to an active account; do nothing, visibly the same, for any other email."""
+    user = find_user(session, email=email)
+    if user is None or not user.is_active:
+        return
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordResetToken(user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + RESET_TOKEN_LIFETIME)
+    )
+    session.commit()
+    body = _(
+        "Someone asked to reset the password of your Amparo account.\n\n"
+        "To choose a new password, open this link within one hour:\n%(link)s\n\n"
+        "If you did not ask for this, you can ignore this email: your password stays the same.",
+        link=url_for_token(token),
+    )
+    send_mail(session, to=user.email, subject=_("Reset your Amparo password"), body=body)
+
+
+def reset_token_is_valid(session: Session, *, token: str) -> bool:
+    """Tell whether a reset link can still be used."""
+    return _usable_token(session, token) is not None
+
+
+def finish_password_reset(session: Session, *, token: str, new_password: str) -> User:
+    """Set a new password with a valid reset link; the link, and every other one of this user, then stops working."""
+    found = _usable_token(session, token)
+    if found is None:
+        raise AccountError(_("This link has expired or has already been used. Please ask for a new one."))
+    check_password_rules(new_password)
+    user = session.get(User, found.user_id)
+    now = utcnow()
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user.password_hash = _hasher.hash(new_password)
+    session.commit()
+    return user
+
+
+def _usable_token(session: Session, token: str) -> PasswordResetToken | None:
+    found = session.execute(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    user = session.get(User, found.user_id)
+    return found if user is not None and user.is_active else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash of a random password, made on first use (not at import)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
