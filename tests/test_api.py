@@ -155,3 +155,14 @@ def test_needs_returns_the_tree_in_the_requested_language(client):
     assert spanish["language"] == "es"
     assert english["needs"][0]["label"] != spanish["needs"][0]["label"]
     assert "asylum" in [c["code"] for c in english["needs"][0]["children"]]
+
+
+def test_area_reasons_name_the_state_in_the_seekers_language(app, client):
+    with app.app_context():
+        from models.db import get_session
+
+        make_service(get_session(), name="NY hotline", needs=["domestic-violence"], areas=[("state", "NY", None)])
+    english = client.get("/api/v1/search?location=10001&need=victim-support").get_json()
+    spanish = client.get("/api/v1/search?location=10001&need=victim-support&lang=es").get_json()
+    assert english["results"][0]["reasons"][0] == "Serves all of New York"
+    assert spanish["results"][0]["reasons"][0] == "Atiende en todo Nueva York"

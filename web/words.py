@@ -20,6 +20,67 @@ CREDENTIAL_LABELS = {
     "attorney": _l("Immigration attorney"),
     "eoir-pro-bono": _l("On the immigration court's free legal help list"),
 }
+# State names, translatable (geo keeps the English ones for parsing what people type).
+STATE_LABELS = {
+    "AL": _l("Alabama"),
+    "AK": _l("Alaska"),
+    "AZ": _l("Arizona"),
+    "AR": _l("Arkansas"),
+    "CA": _l("California"),
+    "CO": _l("Colorado"),
+    "CT": _l("Connecticut"),
+    "DE": _l("Delaware"),
+    "FL": _l("Florida"),
+    "GA": _l("Georgia"),
+    "HI": _l("Hawaii"),
+    "ID": _l("Idaho"),
+    "IL": _l("Illinois"),
+    "IN": _l("Indiana"),
+    "IA": _l("Iowa"),
+    "KS": _l("Kansas"),
+    "KY": _l("Kentucky"),
+    "LA": _l("Louisiana"),
+    "ME": _l("Maine"),
+    "MD": _l("Maryland"),
+    "MA": _l("Massachusetts"),
+    "MI": _l("Michigan"),
+    "MN": _l("Minnesota"),
+    "MS": _l("Mississippi"),
+    "MO": _l("Missouri"),
+    "MT": _l("Montana"),
+    "NE": _l("Nebraska"),
+    "NV": _l("Nevada"),
+    "NH": _l("New Hampshire"),
+    "NJ": _l("New Jersey"),
+    "NM": _l("New Mexico"),
+    "NY": _l("New York"),
+    "NC": _l("North Carolina"),
+    "ND": _l("North Dakota"),
+    "OH": _l("Ohio"),
+    "OK": _l("Oklahoma"),
+    "OR": _l("Oregon"),
+    "PA": _l("Pennsylvania"),
+    "RI": _l("Rhode Island"),
+    "SC": _l("South Carolina"),
+    "SD": _l("South Dakota"),
+    "TN": _l("Tennessee"),
+    "TX": _l("Texas"),
+    "UT": _l("Utah"),
+    "VT": _l("Vermont"),
+    "VA": _l("Virginia"),
+    "WA": _l("Washington"),
+    "WV": _l("West Virginia"),
+    "WI": _l("Wisconsin"),
+    "WY": _l("Wyoming"),
+    "DC": _l("District of Columbia"),
+    "PR": _l("Puerto Rico"),
+    "VI": _l("U.S. Virgin Islands"),
+    "GU": _l("Guam"),
+    "AS": _l("American Samoa"),
+    "MP": _l("Northern Mariana Islands"),
+    "UM": _l("U.S. Minor Outlying Islands"),
+}
+
 CREDENTIAL_HELP = {
     "doj-recognized": _l(
         "The U.S. Department of Justice allows this nonprofit to give immigration legal help through its "
@@ -78,7 +139,7 @@ def need_label(code: str) -> str:
 
 def state_label(code: str | None) -> str:
     """Return a state's name ("TX" -> "Texas")."""
-    return (state_name(code) if code else None) or code or ""
+    return str(STATE_LABELS.get(code or "", (state_name(code) if code else None) or code or ""))
 
 
 def day_names() -> dict[str, str]:
