@@ -74,6 +74,19 @@ def test_filters_work_without_javascript(client, providers):
     assert "1-800-799-7233" in text
 
 
+def test_no_results_still_offers_statewide_and_national_help(app, client):
+    with app.app_context():
+        from models.db import get_session
+
+        make_service(get_session(), name="Texas Legal Hotline", needs=["immigration-legal"], phone=None,
+                     public_phone="800-555-0444", areas=[("state", "TX", None)])
+    page = client.get("/search?location=75201&need=asylum&language=fr").get_data(as_text=True)
+    assert "We found nothing that matches yet" in page
+    assert "Statewide and national help" in page
+    assert "Texas Legal Hotline" in page
+    assert "800-555-0444" in page
+
+
 def test_an_unknown_place_shows_a_clear_message_with_suggestions(client):
     page = client.get("/search?location=Springfield&need=crisis")
     text = page.get_data(as_text=True)

@@ -1,5 +1,7 @@
 """Run a search request: geocode the place, ask the matching engine, shape the answer."""
 
+from dataclasses import replace
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -17,6 +19,9 @@ from web.words import (
     need_label,
     reason_text,
 )
+
+# A radius this small leaves only services that match through their service area.
+AREA_ONLY_RADIUS_KM = 0.001
 
 
 class SearchProblem(Exception):
@@ -72,7 +77,27 @@ def run_search(form: SearchForm, config) -> dict:
     per_page = form.per_page.data or config["SEARCH_PAGE_SIZE"]
     session = get_session()
     result = search(session, query, page=form.page.data or 1, per_page=per_page)
-    return serialize(form, place, query, result, page_details(session, result.matches))
+    answer = serialize(form, place, query, result, page_details(session, result.matches))
+    if result.total == 0:
+        answer["area_options"] = area_options(session, query)
+    return answer
+
+
+def area_options(session, query: SearchQuery) -> list[dict]:
+    """When nothing matches: statewide and national services for the need, whatever the filters."""
+    unfiltered = replace(
+        query,
+        languages=(),
+        cost=None,
+        credentials=(),
+        accepting=False,
+        open_now=False,
+        delivery=None,
+        radius_km=AREA_ONLY_RADIUS_KM,
+    )
+    matches = [match for match in search(session, unfiltered, per_page=10).matches if match.area_only]
+    details = page_details(session, matches)
+    return [serialize_match(match, details[match.service_id]) for match in matches]
 
 
 def serialize(form: SearchForm, place: Place, query: SearchQuery, result: SearchResult, details: dict) -> dict:
