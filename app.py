@@ -72,14 +72,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the blueprints."""
+    """Mount the blueprints (HSDS API and API docs too, with ETags, CORS and rate limits on every API)."""
     from accounts.views import bp as accounts_bp
     from api.views import bp as api_bp
     from finder.views import bp as finder_bp
+    from hsds import register as register_hsds
+    from listings.views import bp as listings_bp
 
     app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(listings_bp)
+    register_hsds(app)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -90,9 +94,13 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``flask`` commands (db upgrade, seed, users)."""
+    """Add the ``flask`` commands (db upgrade, seed, users, listings, hsds export/import)."""
     from accounts.commands import users_cli
     from commands import register
+    from hsds.commands import hsds_cli
+    from listings.commands import listings_cli
 
     register(app)
     app.cli.add_command(users_cli)
+    app.cli.add_command(listings_cli)
+    app.cli.add_command(hsds_cli)

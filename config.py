@@ -44,6 +44,10 @@ class Config:
     # Accounts (staff only). Limits are per IP address, counted in memory.
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     RESET_RATE_LIMIT = "5 per hour; 20 per day"
+    # The JSON APIs (/api/v1, /api/hsds), per IP address, counted in memory.
+    API_RATE_LIMIT = "120 per minute"
+    # HSDS import: the largest file accepted, in bytes.
+    HSDS_IMPORT_MAX_BYTES = 50_000_000
     # Email: "console" keeps messages in the outbox table and logs that one is waiting (never
     # its body); "smtp" sends them with the settings below.
     MAIL_BACKEND = "console"
@@ -53,6 +57,8 @@ class Config:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_FROM = "Amparo <no-reply@localhost>"
+    # The site's public address, for links in emails sent from the command line (flask listings remind).
+    SITE_URL = "http://127.0.0.1:5000"
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "es"]
     JSON_SORT_KEYS = False
@@ -64,6 +70,8 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"  # noqa: S105  (a fixed key for tests only)
+    # Suites send many API requests a minute; the test of the limit sets its own.
+    API_RATE_LIMIT = "100000 per minute"
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -2,6 +2,7 @@
 
 from models.account import Membership, OutboxMessage, PasswordResetToken, User
 from models.common import Attribute, Language, Metadata, Phone, Schedule
+from models.listing import ChangeRequest, ListingReminder
 from models.location import Accessibility, Address, Location, ServiceAtLocation
 from models.organization import Contact, Organization, OrganizationIdentifier
 from models.report import ListingReport
@@ -13,10 +14,12 @@ __all__ = [
     "Accessibility",
     "Address",
     "Attribute",
+    "ChangeRequest",
     "Contact",
     "CostOption",
     "Credential",
     "Language",
+    "ListingReminder",
     "ListingReport",
     "Location",
     "Membership",

@@ -1,0 +1,206 @@
+"""Write the published directory as an HSDS 3.0 tabular data package: datapackage.json and one CSV per table.
+
+Confidential locations are exported without coordinates and without address rows, and record
+history (metadata) is not exported at all: it may hold an old address.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hsds.serialize import CAPACITY_LABELS, CREDENTIAL_LABELS, EXTENSION_TAXONOMIES, extension_term, rows_in
+from models import (
+    Accessibility,
+    Address,
+    Attribute,
+    Contact,
+    CostOption,
+    Credential,
+    Language,
+    Location,
+    Organization,
+    OrganizationIdentifier,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from models.base import stable_id
+
+DATAPACKAGE = Path(__file__).resolve().parent / "schema" / "datapackage.json"
+
+
+def datapackage() -> dict:
+    """Return HSDS's datapackage.json (the tables and their fields)."""
+    return json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def collect(session: Session) -> dict[str, list[dict]]:
+    """Return the rows of every HSDS table, as dicts keyed by HSDS field names."""
+    orgs = (
+        session.execute(select(Organization).where(Organization.status == "published").order_by(Organization.id))
+        .scalars()
+        .all()
+    )
+    org_ids = [o.id for o in orgs]
+    services = sorted(rows_in(session, Service, Service.organization_id, org_ids), key=lambda s: s.id)
+    service_ids = [s.id for s in services]
+    sals = rows_in(session, ServiceAtLocation, ServiceAtLocation.service_id, service_ids)
+    locations = {
+        loc.id: loc
+        for loc in rows_in(session, Location, Location.organization_id, org_ids)
+        + rows_in(session, Location, Location.id, [s.location_id for s in sals])
+    }
+    location_ids = list(locations)
+    credentials = rows_in(session, Credential, Credential.service_id, service_ids)
+    attributes = rows_in(session, Attribute, Attribute.link_id, service_ids + org_ids + location_ids)
+    tables: dict[str, list] = {
+        "organization": [vars_of(o) for o in orgs],
+        "service": [vars_of(s) for s in services],
+        "service_at_location": [vars_of(s) for s in sals],
+        "location": [],
+        "address": [],
+        "organization_identifier": [
+            vars_of(i)
+            for i in rows_in(session, OrganizationIdentifier, OrganizationIdentifier.organization_id, org_ids)
+        ],
+        "attribute": [vars_of(a) for a in attributes],
+        "phone": [],
+        "contact": [],
+        "schedule": [],
+        "language": [],
+        "accessibility": [vars_of(a) for a in rows_in(session, Accessibility, Accessibility.location_id, location_ids)],
+        "service_area": [vars_of(a) for a in rows_in(session, ServiceArea, ServiceArea.service_id, service_ids)],
+        "required_document": [
+            vars_of(d) for d in rows_in(session, RequiredDocument, RequiredDocument.service_id, service_ids)
+        ],
+        "cost_option": [vars_of(c) for c in rows_in(session, CostOption, CostOption.service_id, service_ids)],
+    }
+    for loc in locations.values():
+        row = vars_of(loc)
+        if loc.confidential:
+            row["latitude"] = row["longitude"] = None
+        tables["location"].append(row)
+    public = [loc_id for loc_id, loc in locations.items() if not loc.confidential]
+    tables["address"] = [vars_of(a) for a in rows_in(session, Address, Address.location_id, public)]
+    for model, name in ((Phone, "phone"), (Contact, "contact"), (Schedule, "schedule"), (Language, "language")):
+        found = {}
+        for column, ids in (("service_id", service_ids), ("organization_id", org_ids), ("location_id", location_ids)):
+            if hasattr(model, column):
+                for row in rows_in(session, model, getattr(model, column), ids):
+                    found[row.id] = row
+        rows = list(found.values())
+        if model is Phone:  # a confidential site shows only its public contact points
+            rows = [p for p in rows if not (p.location_id in locations and locations[p.location_id].confidential
+                                             and not p.public_contact)]  # fmt: skip
+        tables[name] = [vars_of(r) for r in rows]
+    term_ids = {a.taxonomy_term_id for a in attributes}
+    terms = {t.id: t for t in session.execute(select(TaxonomyTerm)).scalars()}
+    used = set()
+    for term_id in term_ids:  # the terms in use and their ancestors
+        while term_id and term_id in terms and term_id not in used:
+            used.add(term_id)
+            term_id = terms[term_id].parent_id
+    tables["taxonomy_term"] = [vars_of(terms[t]) for t in sorted(used)]
+    taxonomy_ids = {terms[t].taxonomy_id for t in used}
+    tables["taxonomy"] = [
+        vars_of(t) for t in session.execute(select(Taxonomy).where(Taxonomy.id.in_(taxonomy_ids))).scalars()
+    ]
+    _add_extensions(tables, services, credentials)
+    return tables
+
+
+def _add_extensions(tables: dict, services: list[Service], credentials: list[Credential]) -> None:
+    """Add credentials and capacity as attributes of our extension taxonomies."""
+    used_terms = {}
+    for credential in credentials:
+        term = extension_term(
+            "amparo-credentials", credential.kind, CREDENTIAL_LABELS.get(credential.kind, credential.kind)
+        )
+        used_terms[term["id"]] = term
+        tables["attribute"].append(
+            {
+                "id": stable_id("attribute", f"credential:{credential.service_id}:{credential.kind}"),
+                "link_id": credential.service_id,
+                "taxonomy_term_id": term["id"],
+                "link_type": "credential",
+                "link_entity": "service",
+                "value": credential.source,
+            }
+        )
+    for service in services:
+        if service.capacity:
+            term = extension_term("amparo-capacity", service.capacity, CAPACITY_LABELS.get(service.capacity, ""))
+            used_terms[term["id"]] = term
+            tables["attribute"].append(
+                {
+                    "id": stable_id("attribute", f"capacity:{service.id}"),
+                    "link_id": service.id,
+                    "taxonomy_term_id": term["id"],
+                    "link_type": "capacity",
+                    "link_entity": "service",
+                    "value": _text(service.capacity_stated_on),
+                }
+            )
+    tables["taxonomy_term"] += sorted(used_terms.values(), key=lambda t: t["id"])
+    for name in sorted({t["taxonomy"] for t in used_terms.values()}):
+        tables["taxonomy"].append(
+            {"id": stable_id("taxonomy", name), "name": name, "description": EXTENSION_TAXONOMIES[name]}
+        )
+
+
+def vars_of(row) -> dict:
+    """Return a row's columns as a dict."""
+    return row.model_dump()
+
+
+def render(tables: dict[str, list[dict]]) -> dict[str, str]:
+    """Return file name -> contents for the whole package (every HSDS table, empty ones as a header)."""
+    package = datapackage()
+    files = {}
+    for resource in package["resources"]:
+        fields = [f["name"] for f in resource["schema"]["fields"]]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(fields)
+        rows = sorted(tables.get(resource["name"], []), key=lambda r: str(r.get("id")))
+        for row in rows:
+            writer.writerow([_text(row.get(name)) for name in fields])
+        files[resource["path"]] = buffer.getvalue()
+    files["datapackage.json"] = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+    return files
+
+
+def export_package(session: Session, path: Path) -> dict[str, int]:
+    """Write the package to a folder, or to a zip when ``path`` ends in .zip; return rows per table."""
+    tables = collect(session)
+    files = render(tables)
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in files.items():
+                archive.writestr(name, text)
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (path / name).write_text(text, encoding="utf-8")
+    return {name: len(rows) for name, rows in tables.items()}

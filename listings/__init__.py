@@ -1,0 +1,1 @@
+"""Listings: NGOs keep their own listings current; moderators keep the directory trustworthy."""
