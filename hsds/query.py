@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
@@ -44,9 +45,9 @@ def _int(args, name: str, default: int, low: int, high: int | None = None) -> in
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a whole number") from None
+        raise BadParameter(_("%(name)s must be a whole number", name=name)) from None
     if value < low:
-        raise BadParameter(f"{name} must be at least {low}")
+        raise BadParameter(_("%(name)s must be at least %(low)s", name=name, low=low))
     return min(value, high) if high else value
 
 
@@ -56,7 +57,7 @@ def _bool(args, name: str) -> bool:
         return False
     if raw in ("true", "1", "yes"):
         return True
-    raise BadParameter(f"{name} must be true or false")
+    raise BadParameter(_("%(name)s must be true or false", name=name))
 
 
 def parse_params(args) -> Params:
@@ -72,17 +73,17 @@ def parse_params(args) -> Params:
     for name in ("search", "taxonomy_term_id", "taxonomy_id", "organization_id", "postcode", "proximity", "parent_id"):
         value = (args.get(name) or "").strip()
         if len(value) > 200:
-            raise BadParameter(f"{name} is too long")
+            raise BadParameter(_("%(name)s is too long", name=name))
         setattr(found, name, value or None)
     fmt = (args.get("format") or "json").lower()
     if fmt not in ("json", "ndjson"):
-        raise BadParameter("format must be json or ndjson")
+        raise BadParameter(_("format must be json or ndjson"))
     found.ndjson = fmt == "ndjson"
     if args.get("modified_after"):
         try:
             moment = datetime.fromisoformat(args["modified_after"].replace("Z", "+00:00"))
         except ValueError:
-            raise BadParameter("modified_after must be an ISO 8601 date or date-time") from None
+            raise BadParameter(_("modified_after must be an ISO 8601 date or date-time")) from None
         found.modified_after = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return found
 
@@ -152,24 +153,24 @@ def _proximity(session: Session, params: Params) -> tuple[float, float, float] |
     try:
         numbers = [float(part) for part in parts]
     except ValueError:
-        raise BadParameter("proximity must be metres from the postcode, or lat,lon,km") from None
+        raise BadParameter(_("proximity must be metres from the postcode, or lat,lon,km")) from None
     if any(not math.isfinite(n) for n in numbers):
-        raise BadParameter("proximity must be finite numbers")
+        raise BadParameter(_("proximity must be finite numbers"))
     if len(numbers) == 3:
         lat, lon, km = numbers
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise BadParameter("proximity: latitude or longitude out of range")
+            raise BadParameter(_("proximity: latitude or longitude out of range"))
     elif len(numbers) == 1:
         if not params.postcode:
-            raise BadParameter("proximity in metres needs a postcode")
+            raise BadParameter(_("proximity in metres needs a postcode"))
         info = get_gazetteer().zip_info(params.postcode[:5])
         if info is None:
-            raise BadParameter("unknown postcode")
+            raise BadParameter(_("unknown postcode"))
         lat, lon, km = info.lat, info.lon, numbers[0] / 1000
     else:
-        raise BadParameter("proximity must be metres from the postcode, or lat,lon,km")
+        raise BadParameter(_("proximity must be metres from the postcode, or lat,lon,km"))
     if not 0 < km <= 1000:
-        raise BadParameter("proximity: the distance must be above 0 and at most 1000 km")
+        raise BadParameter(_("proximity: the distance must be above 0 and at most 1000 km"))
     return lat, lon, km
 
 

@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -51,7 +52,7 @@ def service(service_id: str):
     """Return one fully nested service."""
     found = get_session().execute(query.services_query(query.Params()).where(Service.id == service_id)).scalar()
     if found is None:
-        return api_error(404, "No published service has this id.")
+        return api_error(404, _("No published service has this id."))
     return jsonify(Loader(get_session()).services([found], full=True)[0])
 
 
@@ -70,7 +71,7 @@ def organization(organization_id: str):
     params = query.parse_params(request.args)
     found = get_session().get(Organization, organization_id)
     if found is None or found.status != "published":
-        return api_error(404, "No published organization has this id.")
+        return api_error(404, _("No published organization has this id."))
     return jsonify(Loader(get_session()).organizations([found], full=True, full_service=params.full_service)[0])
 
 
@@ -100,7 +101,7 @@ def service_at_location(sal_id: str):
         select(ServiceAtLocation).where(ServiceAtLocation.id == sal_id, ServiceAtLocation.service_id.in_(published))
     ).scalar()
     if found is None:
-        return api_error(404, "No published service at location has this id.")
+        return api_error(404, _("No published service at location has this id."))
     return jsonify(Loader(session).service_at_locations([found], full=True)[0])
 
 
@@ -117,7 +118,7 @@ def taxonomy(taxonomy_id: str):
     """Return one taxonomy."""
     found = get_session().get(Taxonomy, taxonomy_id)
     if found is None:
-        return api_error(404, "No taxonomy has this id.")
+        return api_error(404, _("No taxonomy has this id."))
     return jsonify(taxonomy_json(found))
 
 
@@ -134,7 +135,7 @@ def taxonomy_term(term_id: str):
     """Return one taxonomy term."""
     found = get_session().get(TaxonomyTerm, term_id)
     if found is None:
-        return api_error(404, "No taxonomy term has this id.")
+        return api_error(404, _("No taxonomy term has this id."))
     return jsonify(term_json(found))
 
 

@@ -89,3 +89,13 @@ def test_docs_page_is_rendered_from_the_document(client):
         assert path in page
     assert "<script>" not in page
     assert "cdn" not in page.lower()
+
+
+def test_hsds_errors_come_in_the_callers_language(client):
+    english = client.get("/api/hsds/services?page=zero")
+    spanish = client.get("/api/hsds/services?page=zero", headers={"Accept-Language": "es"})
+    assert english.status_code == spanish.status_code == 400
+    assert english.get_json()["error"]["message"] == "page must be a whole number"
+    assert spanish.get_json()["error"]["message"] == "page debe ser un número entero"
+    missing = client.get("/api/hsds/taxonomies/nope", headers={"Accept-Language": "es"})
+    assert missing.get_json()["error"]["message"] == "Ninguna taxonomía tiene este identificador."
