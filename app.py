@@ -8,7 +8,7 @@ import os
 
 from flask import Flask
 
-from config import Config, database_url, instance_secret_key
+from config import Config, database_url, instance_referral_key, instance_secret_key
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -37,6 +37,8 @@ def configure(app: Flask, config: type | dict | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config["REFERRAL_KEYS"]:
+        app.config["REFERRAL_KEYS"] = instance_referral_key(app.instance_path)
     app.json.sort_keys = False
 
 
@@ -78,11 +80,17 @@ def register_blueprints(app: Flask) -> None:
     from finder.views import bp as finder_bp
     from hsds import register as register_hsds
     from listings.views import bp as listings_bp
+    from referrals.inbox import bp as inbox_bp
+    from referrals.public import bp as referral_public_bp
+    from referrals.views import bp as referrals_bp
 
     app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(listings_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(referral_public_bp)
     register_hsds(app)
 
 
@@ -99,8 +107,10 @@ def register_commands(app: Flask) -> None:
     from commands import register
     from hsds.commands import hsds_cli
     from listings.commands import listings_cli
+    from referrals.commands import referrals_cli
 
     register(app)
     app.cli.add_command(users_cli)
     app.cli.add_command(listings_cli)
     app.cli.add_command(hsds_cli)
+    app.cli.add_command(referrals_cli)

@@ -59,6 +59,14 @@ class Config:
     MAIL_FROM = "Amparo <no-reply@localhost>"
     # The site's public address, for links in emails sent from the command line (flask listings remind).
     SITE_URL = "http://127.0.0.1:5000"
+    # Referrals: client fields are encrypted with these Fernet keys (comma-separated, newest
+    # first, so an old key can still decrypt while data moves to a new one). None: a key is made
+    # once and kept in instance/referral_key. Keep it out of backups of the database.
+    REFERRAL_KEYS = None
+    # Client details are erased this many days after a referral closes (flask referrals purge).
+    REFERRAL_RETENTION_DAYS = 90
+    # A referral with no update for this many days is highlighted on the caseworker's dashboard.
+    REFERRAL_STALE_DAYS = 7
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "es"]
     JSON_SORT_KEYS = False
@@ -72,6 +80,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105  (a fixed key for tests only)
     # Suites send many API requests a minute; the test of the limit sets its own.
     API_RATE_LIMIT = "100000 per minute"
+    REFERRAL_KEYS = "vYd4b6i3JmH8qJQX6rVJq0rQpD1yZk0b2m6Gf2cJ3cE="  # a fixed Fernet key for tests only
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -81,6 +90,18 @@ def instance_secret_key(instance_path: str) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def instance_referral_key(instance_path: str) -> str:
+    """Return this installation's key for client fields of referrals, creating it on first use."""
+    from cryptography.fernet import Fernet
+
+    path = Path(instance_path) / "referral_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
     return path.read_text().strip()
 
 

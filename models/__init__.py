@@ -2,9 +2,10 @@
 
 from models.account import Membership, OutboxMessage, PasswordResetToken, User
 from models.common import Attribute, Language, Metadata, Phone, Schedule
-from models.listing import ChangeRequest, ListingReminder
+from models.listing import ChangeRequest, Invitation, ListingReminder, OrganizationClaim
 from models.location import Accessibility, Address, Location, ServiceAtLocation
 from models.organization import Contact, Organization, OrganizationIdentifier
+from models.referral import Referral, ReferralEvent, ReferralItem, SavedList, SavedListItem
 from models.report import ListingReport
 from models.search import SearchEntry
 from models.service import CostOption, Credential, RequiredDocument, Service, ServiceArea
@@ -18,6 +19,7 @@ __all__ = [
     "Contact",
     "CostOption",
     "Credential",
+    "Invitation",
     "Language",
     "ListingReminder",
     "ListingReport",
@@ -25,11 +27,17 @@ __all__ = [
     "Membership",
     "Metadata",
     "Organization",
+    "OrganizationClaim",
     "OrganizationIdentifier",
     "OutboxMessage",
     "PasswordResetToken",
     "Phone",
+    "Referral",
+    "ReferralEvent",
+    "ReferralItem",
     "RequiredDocument",
+    "SavedList",
+    "SavedListItem",
     "Schedule",
     "SearchEntry",
     "Service",

@@ -34,3 +34,42 @@ class ListingReminder(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     user_id: str = Field(foreign_key="user.id", max_length=36)
     sent_on: date
+
+
+CLAIM_KINDS = ("claim", "new")
+
+
+class OrganizationClaim(SQLModel, table=True):
+    """A request by NGO staff to manage an existing listing ("claim") or to list a new organization ("new").
+
+    A moderator approves it (the user becomes an owner; a new organization is published) or
+    rejects it with a reason the user sees.
+    """
+
+    __tablename__ = "organization_claim"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    kind: str = Field(max_length=10)
+    user_id: str = Field(foreign_key="user.id", index=True, max_length=36)
+    organization_id: str = Field(foreign_key="organization.id", index=True, max_length=36)
+    # What the requester says about their role, so a moderator can check it (e.g. by calling the office).
+    message: str = ""
+    submitted_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", max_length=20, index=True)
+    reviewed_by: str | None = Field(default=None, foreign_key="user.id", max_length=36)
+    reviewed_at: datetime | None = None
+    reason: str = ""
+
+
+class Invitation(SQLModel, table=True):
+    """An owner's invitation for a colleague to join an organization. Only the sha256 of the token is kept."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    organization_id: str = Field(foreign_key="organization.id", index=True, max_length=36)
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=20)  # owner | editor
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by: str = Field(foreign_key="user.id", max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    revoked_at: datetime | None = None
