@@ -81,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from hsds import register as register_hsds
     from listings.views import bp as listings_bp
     from referrals.inbox import bp as inbox_bp
-    from referrals.public import bp as referral_public_bp
+    from referrals.slip import bp as slip_bp
     from referrals.views import bp as referrals_bp
 
     app.register_blueprint(finder_bp)
@@ -90,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(inbox_bp)
-    app.register_blueprint(referral_public_bp)
+    app.register_blueprint(slip_bp)
     register_hsds(app)
 
 

@@ -51,9 +51,7 @@ class Referral(SQLModel, table=True):
     """One client's referral to one or more services, with the short code printed on their slip."""
 
     __table_args__ = (
-        CheckConstraint(
-            "contact_preference IN ('phone', 'text', 'email', 'client-calls')", name="ck_referral_contact"
-        ),
+        CheckConstraint("contact_preference IN ('phone', 'text', 'email', 'client-calls')", name="ck_referral_contact"),
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     code: str = Field(max_length=12, unique=True)  # e.g. "K7M4Q2XP", shown as K7M4-Q2XP
