@@ -48,6 +48,20 @@ class _Database:
             admin.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Hash passwords with argon2id at its lowest cost in tests: the real cost (~0.1 s a hash) is the
+    point in production and would make the role × route matrix, which creates users per test, take minutes.
+    """
+    from argon2 import PasswordHasher
+
+    from accounts import users
+
+    production, users._hasher = users._hasher, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = production
+
+
 def _make_app(database: _Database, **overrides):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     config.update(ENGINE=database.engine, **overrides)

@@ -7,16 +7,13 @@ test can assert that no request left 127.0.0.1.
 """
 
 import os
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
 from models import Organization
-from tests.browser.support import NEUTRAL_PAGE, NEUTRAL_URL
+from tests.browser.support import NEUTRAL_PAGE, NEUTRAL_URL, LiveServer, serve
 from tests.conftest import _Database, _make_app
 from tests.factories import make_service
 
@@ -30,21 +27,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DALLAS = (32.7883, -96.7996)
-
-
-@dataclass
-class LiveServer:
-    """The running app: its base URL and the ids of the services the tests look for."""
-
-    url: str
-    services: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
-
-    def provider_path(self, key: str) -> str:
-        return f"/provider/{self.services[key]}"
 
 
 def _fill(database: _Database) -> tuple[dict[str, str], dict[str, str]]:
@@ -84,15 +66,8 @@ def live_server(tmp_path_factory):
     try:
         services, names = _fill(database)
         app = _make_app(database, QUICK_EXIT_URL=NEUTRAL_URL)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="amparo-live-server", daemon=True)
-        thread.start()
-        try:
-            yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", services=services, names=names)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
+        with serve(app) as url:
+            yield LiveServer(url=url, services=services, names=names)
     finally:
         database.drop()
 
