@@ -32,3 +32,27 @@ class NewPasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: logging out is a POST, so no other site can log someone out."""
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        _l("Work email"),
+        description=_l("The email you use at your organization."),
+        validators=[DataRequired(_l("Enter your email.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter a password."))],
+        description=_l("At least 12 characters. A few unrelated words make a good one."),
+    )
+    confirm = PasswordField(
+        _l("Password, again"),
+        validators=[
+            DataRequired(_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Only the CSRF token: accepting an invitation with the account you are logged in with."""

@@ -82,6 +82,46 @@ def create_user(
     return user
 
 
+def register_ngo_user(
+    session: Session, *, email: str, password: str, login_url: str, reset_url: str
+) -> User | None:
+    """Create an NGO staff account with no organization yet; return it, or None when the email is taken.
+
+    A taken email gets an email of its own ("someone tried to register; reset your password here")
+    and the caller shows the same answer as for a new account, so that the form never tells a
+    stranger which addresses have accounts. The same argon2 work is done either way, so timing
+    does not tell either.
+    """
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL_SHAPE.match(email):
+        raise AccountError(_("Enter a valid email address."), field="email")
+    check_password_rules(password)
+    existing = find_user(session, email=email)
+    if existing is not None:
+        _hasher.hash(password)
+        body = _(
+            "Someone tried to create an Amparo account with this email address, which already has one.\n\n"
+            "If it was you, log in here:\n%(login)s\n\n"
+            "Forgot your password? Choose a new one here:\n%(reset)s\n\n"
+            "If it was not you, you can ignore this email: nothing has changed.",
+            login=login_url,
+            reset=reset_url,
+        )
+        send_mail(session, to=existing.email, subject=_("Someone tried to register with your email"), body=body)
+        return None
+    user = create_user(session, email=email, password=password, role="ngo")
+    body = _(
+        "Welcome to Amparo. Your account is ready.\n\n"
+        "Log in with this email and the password you chose:\n%(login)s\n\n"
+        "Then claim your organization's listing, or add a new organization. A moderator checks "
+        "every request before you can edit.\n\n"
+        "If you did not create this account, you can ignore this email.",
+        login=login_url,
+    )
+    send_mail(session, to=user.email, subject=_("Your Amparo account"), body=body)
+    return user
+
+
 def find_user(session: Session, *, email: str) -> User | None:
     """Return the user with this email (any case), or None."""
     return session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()

@@ -1,23 +1,44 @@
-"""Account pages: log in and out, reset a forgotten password, and a first dashboard.
+"""Account pages: sign up (NGO staff), log in and out, reset a forgotten password, accept an
+invitation to an organization, and a first dashboard.
 
 None of these pages is for people looking for help: all are noindex, and only staff have accounts.
 """
 
-from flask import Blueprint, current_app, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts.forms import LoginForm, LogoutForm, NewPasswordForm, ResetRequestForm
+from accounts.forms import AcceptInvitationForm, LoginForm, LogoutForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from accounts.users import (
     AccountError,
     authenticate,
+    find_user,
     finish_password_reset,
     memberships_of,
+    register_ngo_user,
     reset_token_is_valid,
     start_password_reset,
 )
 from extensions import limiter
+from listings.members import (
+    MemberError,
+    accept_invitation,
+    accept_invitation_with_new_account,
+    invitation_organization,
+    invitation_problem,
+    usable_invitation,
+)
 from models.db import get_session
 from web.urls import same_site_path
 
@@ -33,6 +54,10 @@ def login_limit() -> str:
 
 def reset_limit() -> str:
     return current_app.config["RESET_RATE_LIMIT"]
+
+
+# Signing up sends an email, like a reset request: the same limit keeps the form from being a spam cannon.
+register_limit = reset_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,6 +82,34 @@ def logout():
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
+def register():
+    """Sign up as NGO staff. A new account and a taken email get the same answer ("check your email").
+
+    Logging a new account in at once would tell a stranger which emails are taken (a taken one
+    could not be logged in), so neither is: the new account logs in with the password just
+    chosen, and the owner of a taken email gets an email saying someone tried, with a reset link.
+    """
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            register_ngo_user(
+                get_session(),
+                email=form.email.data,
+                password=form.password.data,
+                login_url=_site_url("accounts.login"),
+                reset_url=_site_url("accounts.reset_request"),
+            )
+        except AccountError as error:
+            getattr(form, error.field or "password").errors.append(error.message)
+        else:
+            return render_template("accounts/register_sent.html")
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -102,7 +155,60 @@ def dashboard():
     )
 
 
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+def invitation(token: str):
+    """Accept an invitation: with the invited account (logging in first), or by choosing a password for a new one."""
+    session = get_session()
+    found = usable_invitation(session, token=token)
+    if found is None:
+        return render_template("accounts/invitation_expired.html"), 404
+    organization = invitation_organization(session, invitation=found)
+    if current_user.is_authenticated:
+        return _accept_logged_in(token, organization)
+    if find_user(session, email=found.email) is not None:
+        flash(_("Log in to accept the invitation."))
+        return redirect(url_for("accounts.login", next=request.path))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation_with_new_account(session, token=token, password=form.password.data)
+        except (AccountError, MemberError) as error:
+            form.password.errors.append(error.message)
+        else:
+            login_user(user)
+            flash(_("Welcome. You are now a member of %(organization)s.", organization=organization.name))
+            return redirect(url_for("listings.dashboard"))
+    return render_template(
+        "accounts/invitation_new_account.html", form=form, organization=organization, email=found.email, token=token
+    ), 400 if form.errors else 200
+
+
+def _accept_logged_in(token: str, organization):
+    """Show the "join" button to the logged-in invitee, or why this account cannot accept."""
+    form = AcceptInvitationForm()
+    error = invitation_problem(get_session(), token=token, user=current_user)
+    if error is None and form.validate_on_submit():
+        accept_invitation(get_session(), token=token, user=current_user)
+        flash(_("Welcome. You are now a member of %(organization)s.", organization=organization.name))
+        return redirect(url_for("listings.dashboard"))
+    if error is None and request.method == "POST":
+        abort(400)
+    return render_template(
+        "accounts/invitation_accept.html", form=form, organization=organization, token=token, error=error
+    ), 403 if error else 200
+
+
 def reset_link(token: str) -> str:
     """Return the full address of a reset link (https when the site says it is served over HTTPS)."""
+    return _site_url("accounts.reset_password", token=token)
+
+
+def invitation_link(token: str) -> str:
+    """Return the full address of an invitation link."""
+    return _site_url("accounts.invitation", token=token)
+
+
+def _site_url(endpoint: str, **values) -> str:
     scheme = "https" if current_app.config["HTTPS"] else None
-    return url_for("accounts.reset_password", token=token, _external=True, _scheme=scheme)
+    return url_for(endpoint, _external=True, _scheme=scheme, **values)

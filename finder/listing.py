@@ -69,6 +69,13 @@ class Listing:
         return verified is None or today() - verified > STALE_AFTER
 
     @property
+    def hours_notes(self) -> list[str]:
+        """Return the notes on hours (schedule rows without times) of the service and its sites."""
+        rows = self.schedules + [row for site in self.sites for row in site.schedules]
+        notes = ((row.notes or "").strip() for row in rows if not (row.opens_at and row.closes_at))
+        return list(dict.fromkeys(note for note in notes if note))
+
+    @property
     def confidential(self) -> bool:
         """Tell whether every site of the service is confidential."""
         return bool(self.sites) and all(site.location.confidential for site in self.sites)

@@ -1,13 +1,20 @@
 """Forms of the listing pages: they check the shape of input; listings.changes holds the rules.
 
 Each edit form turns itself into field -> text (``values``) and back (``fill``), in the same
-text form as the history keeps, and carries the record's version in a hidden field.
+text form as the history keeps, and carries the record's version in a hidden field. Fields made of
+several rows (phones, weekly hours, documents, notes on languages) have a ``text`` method that gives
+that canonical text and a ``show`` method that takes it back.
 """
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -19,7 +26,22 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from listings.changes import split_codes
+from listings.changes import (
+    ListingError,
+    day_text,
+    documents_text,
+    hours_text,
+    language_notes_text,
+    parse_day,
+    parse_hours,
+    parse_language_notes,
+    parse_phones,
+    phone_line,
+    phone_problem,
+    phones_text,
+    split_codes,
+)
+from matching.engine import DAY_CODES
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
 from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS
@@ -43,6 +65,149 @@ def _language_codes(_form, field) -> None:
             raise ValidationError(_l("Languages are two- or three-letter codes, like es or hmn."))
 
 
+def _language_notes(form, field) -> None:
+    try:
+        notes = parse_language_notes(field.data or "")
+    except ListingError as error:
+        raise ValidationError(error.message) from None
+    codes = {code.lower() for code in split_codes(form.languages.data or "")}
+    for code in notes:
+        if code not in codes:
+            raise ValidationError(_("Add %(code)s to the languages above, or remove its line.", code=code))
+
+
+def _phone_number(_form, field) -> None:
+    problem = phone_problem(field.data or "") if (field.data or "").strip() else None
+    if problem:
+        raise ValidationError(problem)
+
+
+def _day_hours(_form, field) -> None:
+    try:
+        parse_day(field.data or "")
+    except ListingError as error:
+        raise ValidationError(error.message) from None
+
+
+class DocumentsField(TextAreaField):
+    """Documents needed, one a line."""
+
+    def text(self) -> str:
+        return documents_text(self.data or "")
+
+    def show(self, value: str) -> None:
+        self.data = value
+
+
+class LanguageNotesField(TextAreaField):
+    """Notes on languages, a line each: "es: Spanish on Tuesdays only"."""
+
+    def text(self) -> str:
+        return language_notes_text(parse_language_notes(self.data or ""))
+
+    def show(self, value: str) -> None:
+        self.data = value
+
+
+PHONE_TYPE_LABELS = {
+    "voice": _l("Voice"),
+    "text": _l("Text messages"),
+    "hotline": _l("Hotline"),
+    "tty": _l("TTY"),
+    "fax": _l("Fax"),
+}
+
+
+class PhoneForm(Form):
+    """One phone (a row of PhonesField; no CSRF token of its own)."""
+
+    number = StringField(_l("Number"), validators=[Length(max=50), _phone_number])
+    extension = StringField(
+        _l("Extension"),
+        validators=[Optional(), Regexp(r"^\d{1,6}$", message=_l("An extension is digits only, like 12."))],
+    )
+    type = SelectField(_l("Kind"), choices=_choices(PHONE_TYPE_LABELS), default="voice")
+    description = StringField(
+        _l("Note"), description=_l("Optional, like: Spanish line, Monday to Friday."), validators=[Length(max=200)]
+    )
+    public_contact = BooleanField(_l("Public contact"))
+
+
+class PhonesField(FieldList):
+    """The phones of a record, one row each, plus an empty row to add one; a row without a number is removed."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(FormField(PhoneForm), label, min_entries=1, **kwargs)
+
+    def validate(self, form, extra_validators=()) -> bool:
+        """Validate each row, then refuse a number listed twice (the rows would merge into one)."""
+        super().validate(form, extra_validators)
+        seen = set()
+        for entry in self.entries:
+            row = entry.form
+            if row.number.errors or row.extension.errors or not (row.number.data or "").strip():
+                continue
+            key = phone_line(number=row.number.data, extension=str(row.extension.data or "").strip() or None,
+                             type=None, public_contact=False, description=None).key  # fmt: skip
+            if key in seen:
+                row.number.errors.append(_("This number is already listed above."))
+            seen.add(key)
+        self.errors = [entry.errors for entry in self.entries]
+        if not any(self.errors):
+            self.errors = []
+        return not self.errors
+
+    def text(self) -> str:
+        rows = [entry.form for entry in self.entries]
+        return phones_text(
+            [
+                phone_line(
+                    number=row.number.data.strip(),
+                    extension=str(row.extension.data or "").strip(),
+                    type=row.type.data,
+                    public_contact=row.public_contact.data,
+                    description=row.description.data,
+                )
+                for row in rows
+                if (row.number.data or "").strip()
+            ]
+        )
+
+    def show(self, value: str) -> None:
+        while self.entries:
+            self.pop_entry()
+        for phone in parse_phones(value):
+            self.append_entry(phone)
+        self.append_entry()
+
+
+class WeekForm(Form):
+    """A text input per weekday; field names are the RFC 5545 day codes in lower case."""
+
+    mo = StringField(_l("Monday"), validators=[_day_hours])
+    tu = StringField(_l("Tuesday"), validators=[_day_hours])
+    we = StringField(_l("Wednesday"), validators=[_day_hours])
+    th = StringField(_l("Thursday"), validators=[_day_hours])
+    fr = StringField(_l("Friday"), validators=[_day_hours])
+    sa = StringField(_l("Saturday"), validators=[_day_hours])
+    su = StringField(_l("Sunday"), validators=[_day_hours])
+
+
+class WeekHoursField(FormField):
+    """Opening hours for each day of the week."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(WeekForm, label, **kwargs)
+
+    def text(self) -> str:
+        return hours_text({code: parse_day(self.form[code.lower()].data or "") for code in DAY_CODES})
+
+    def show(self, value: str) -> None:
+        week = parse_hours(value)
+        for code in DAY_CODES:
+            self.form[code.lower()].data = day_text(week.get(code, []))
+
+
 class ListingForm(FlaskForm):
     """An edit form whose fields (all but the version) are listing fields of the same name."""
 
@@ -55,7 +220,9 @@ class ListingForm(FlaskForm):
         """Return the submitted fields as the text the pipeline stores."""
         found = {}
         for field in self.listing_fields():
-            if isinstance(field, BooleanField):
+            if hasattr(field, "text"):
+                found[field.name] = field.text()
+            elif isinstance(field, BooleanField):
                 found[field.name] = "yes" if field.data else "no"
             elif isinstance(field, SelectMultipleField):
                 found[field.name] = ",".join(sorted(field.data or []))
@@ -69,7 +236,9 @@ class ListingForm(FlaskForm):
         """Show stored values (GET)."""
         for field in self.listing_fields():
             value = values.get(field.name, "")
-            if isinstance(field, BooleanField):
+            if hasattr(field, "show"):
+                field.show(value)
+            elif isinstance(field, BooleanField):
                 field.data = value == "yes"
             elif isinstance(field, SelectMultipleField):
                 field.data = split_codes(value)
@@ -89,6 +258,10 @@ class OrganizationForm(ListingForm):
         _l("Email"),
         validators=[Optional(), Length(max=300), Regexp(EMAIL_SHAPE, message=_l("Enter a valid email address."))],
     )
+    phones = PhonesField(
+        _l("Phones"),
+        description=_l("Phones for the whole organization. To remove a phone, clear its number."),
+    )
 
 
 class ServiceForm(ListingForm):
@@ -102,12 +275,38 @@ class ServiceForm(ListingForm):
     languages = StringField(
         _l("Languages"), description=_l("Codes separated by commas, like en, es, hmn."), validators=[_language_codes]
     )
+    language_notes = LanguageNotesField(
+        _l("Notes on languages"),
+        description=_l('Optional. One line per language: its code, a colon, then the note, like "es: Spanish on '
+                       'Tuesdays only".'),
+        validators=[Length(max=2000), _language_notes],
+    )  # fmt: skip
     credentials = CheckboxesField(_l("Credentials"))
     no_id_needed = BooleanField(_l("No ID needed"))
+    documents = DocumentsField(
+        _l("Documents needed"),
+        description=_l("One document per line, like: Any letter from immigration court."),
+        validators=[Length(max=5000)],
+    )
+    hours = WeekHoursField(
+        _l("Hours of this service"),
+        description=_l("Only when the service keeps its own hours (like a phone line); otherwise set the hours "
+                       "of each location. Like 9:00-17:00. Leave a day empty when closed."),
+    )  # fmt: skip
+    hours_notes = TextAreaField(
+        _l("Notes on hours"),
+        description=_l("Optional, like: Walk-ins on Tuesday mornings only. Closed on public holidays."),
+        validators=[Length(max=2000)],
+    )
+    phones = PhonesField(
+        _l("Phones"),
+        description=_l("Phones for this service. To remove a phone, clear its number."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.needs.choices = [SelectChoice(need.code, need.label("en")) for need in get_taxonomy().needs.values()]
+        language = str(get_locale())
+        self.needs.choices = [SelectChoice(need.code, need.label(language)) for need in get_taxonomy().needs.values()]
         self.cost.choices = [SelectChoice("", _l("Not said")), *_choices(COST_LABELS)]
         self.delivery.choices = _choices(DELIVERY_LABELS)
         self.credentials.choices = [SelectChoice(kind, CREDENTIAL_LABELS[kind]) for kind in CREDENTIAL_KINDS]
@@ -122,6 +321,31 @@ class LocationForm(ListingForm):
     confidential = BooleanField(
         _l("Confidential location"), description=_l("The address is never shown, exported or returned.")
     )
+    hours = WeekHoursField(
+        _l("Opening hours"),
+        description=_l("Like 9:00-17:00, or 9:00-12:00, 13:00-17:00 for a break. Leave a day empty when closed."),
+    )
+    hours_notes = TextAreaField(
+        _l("Notes on hours"),
+        description=_l("Optional, like: Walk-ins on Tuesday mornings only. Closed on public holidays."),
+        validators=[Length(max=2000)],
+    )
+    accessibility = TextAreaField(
+        _l("Accessibility"),
+        description=_l("Like: Step-free entrance, elevator to the second floor. Shown even for a confidential "
+                       "location, so do not describe where it is."),
+        validators=[Length(max=2000)],
+    )  # fmt: skip
+    transportation = TextAreaField(
+        _l("Getting there"),
+        description=_l("Buses, trains, parking. Never shown for a confidential location."),
+        validators=[Length(max=2000)],
+    )
+    phones = PhonesField(
+        _l("Phones"),
+        description=_l("At a confidential location only the phones marked as public contact are shown, and "
+                       "changes to them wait for a moderator. To remove a phone, clear its number."),
+    )  # fmt: skip
 
 
 class CapacityForm(FlaskForm):
@@ -148,6 +372,9 @@ def field_labels() -> dict:
     for form in (OrganizationForm, ServiceForm, LocationForm):
         for name in dir(form):
             unbound = getattr(form, name)
-            if isinstance(unbound, UnboundField) and unbound.args:
-                labels.setdefault(name, unbound.args[0])
+            if isinstance(unbound, UnboundField):
+                # PhonesField and WeekHoursField take the label as their first argument, like any field.
+                label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
+                if label is not None:
+                    labels.setdefault(name, label)
     return labels

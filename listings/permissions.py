@@ -1,5 +1,7 @@
 """Who may manage what: admins every organization, NGO staff their own, caseworkers none.
 
+Owners and editors alike edit listings; only owners (and admins) manage an organization's members.
+
 A record of another organization answers 404, so that its existence is not revealed.
 """
 
@@ -27,6 +29,20 @@ def can_manage(session: Session, *, user: User, organization_id: str) -> bool:
     return found is not None
 
 
+def can_manage_members(session: Session, *, user: User, organization_id: str) -> bool:
+    """Tell whether a user may invite and remove an organization's members (its owners, and admins)."""
+    if user.role == "admin":
+        return True
+    if user.role != "ngo":
+        return False
+    found = session.execute(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.organization_id == organization_id, Membership.role == "owner"
+        )
+    ).first()
+    return found is not None
+
+
 def managers_only(view):
     """Let in logged-in admins and NGO staff; others get 403."""
 
@@ -47,6 +63,19 @@ def admins_only(view):
     @login_required
     def wrapped(*args, **kwargs):
         if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def ngo_only(view):
+    """Let in logged-in NGO staff (claiming and adding organizations is theirs); others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role != "ngo":
             abort(403)
         return view(*args, **kwargs)
 

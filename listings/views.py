@@ -1,4 +1,5 @@
-"""Listing pages for NGO staff and moderators: dashboard, edit forms, history, review queue.
+"""Listing pages for NGO staff and moderators: dashboard, edit forms, history, review queue,
+claiming a listing or adding an organization, and an organization's members.
 
 All are noindex. Views read input, call one function of listings.changes and render or redirect;
 a record of an organization the user may not manage answers 404.
@@ -6,10 +7,11 @@ a record of an organization the user may not manage answers 404.
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from accounts.views import invitation_link
 from listings.changes import (
     EditConflict,
     ListingError,
@@ -42,7 +44,26 @@ from listings.forms import (
     ServiceForm,
     field_labels,
 )
-from listings.permissions import admins_only, can_manage, managers_only
+from listings.member_forms import ClaimForm, ClaimRejectForm, InviteForm, NewOrganizationForm, OrganizationSearchForm
+from listings.members import (
+    MemberError,
+    approve_claim,
+    claimable_organization,
+    claims_of,
+    invite,
+    members_of,
+    owned_organization_ids,
+    pending_claims,
+    pending_invitations,
+    reject_claim,
+    remove_member,
+    revoke_invitation,
+    search_organizations,
+    submit_claim,
+    submit_new_organization,
+)
+from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
+from models import Organization
 from models.db import get_session
 
 bp = Blueprint("listings", __name__, url_prefix="/manage")
@@ -69,6 +90,8 @@ def dashboard():
     return render_template(
         "listings/dashboard.html",
         organizations=organizations_of(session, user_id=current_user.id),
+        owned=owned_organization_ids(session, user_id=current_user.id),
+        claims=claims_of(session, user_id=current_user.id),
         changes=changes_submitted_by(session, user_id=current_user.id),
         capacity_form=CapacityForm(),
         action_form=ActionForm(),
@@ -93,6 +116,10 @@ def _edit(resource_type: str, resource_id: str):
             )
         except EditConflict as error:
             conflict, form.version.raw_data, form.version.data = error, [str(error.version)], error.version
+        except ListingError as error:
+            get_session().rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(error.message)
         else:
             _flash_result(result)
             return redirect(request.path)
@@ -192,19 +219,27 @@ def restore_value(metadata_id: str):
     _managed("organization", organization_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    _flash_result(restore(get_session(), user=current_user, metadata_id=metadata_id))
+    try:
+        _flash_result(restore(get_session(), user=current_user, metadata_id=metadata_id))
+    except ListingError as error:  # a conflict, or an old value today's rules refuse
+        get_session().rollback()
+        flash(error.message)
     return redirect(url_for("listings.history", organization_id=organization_id))
 
 
 @bp.get("/review")
 @admins_only
-def review(reject_forms: dict | None = None):
-    """The moderation queue: change requests, public problem reports, and stale listings."""
+def review(reject_forms: dict | None = None, claim_reject_forms: dict | None = None):
+    """The moderation queue: claims, change requests, public problem reports, and stale listings."""
     from finder.listing import STALE_AFTER
 
     session = get_session()
+    claim_reject_forms = claim_reject_forms or {}
     return render_template(
         "listings/review.html",
+        claims=pending_claims(session),
+        claim_reject_form=lambda claim_id: claim_reject_forms.get(claim_id)
+        or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}"),
         changes=pending_changes(session),
         reports=open_reports(session),
         stale=stale_services(session, stale_after=STALE_AFTER),
@@ -213,7 +248,7 @@ def review(reject_forms: dict | None = None):
         action_form=ActionForm(),
         field_labels=field_labels(),
         field_changes=field_changes,
-    ), 400 if reject_forms else 200
+    ), 400 if reject_forms or claim_reject_forms else 200
 
 
 @bp.post("/review/<change_id>/approve")
@@ -255,3 +290,164 @@ def resolve(report_id: str):
     except ListingError as error:
         flash(error.message)
     return redirect(url_for("listings.review"))
+
+
+# Claiming a listing, adding an organization, and their review.
+
+
+def _site_url(endpoint: str, **values) -> str:
+    """Return a full address for an email (https when the site says it is served over HTTPS)."""
+    scheme = "https" if current_app.config["HTTPS"] else None
+    return url_for(endpoint, _external=True, _scheme=scheme, **values)
+
+
+@bp.get("/claim")
+@ngo_only
+def claim_search():
+    """Find a published organization by name or city, to ask to manage its listing."""
+    form = OrganizationSearchForm(formdata=request.args)
+    searched = bool(request.args) and form.validate()
+    results = search_organizations(get_session(), name=form.q.data or "", city=form.city.data or "") if searched else []
+    return render_template("listings/claim_search.html", form=form, results=results, searched=searched)
+
+
+@bp.route("/claim/<organization_id>", methods=["GET", "POST"])
+@ngo_only
+def claim(organization_id: str):
+    """Ask a moderator to make you an owner of a published organization's listing."""
+    organization = claimable_organization(get_session(), organization_id=organization_id)
+    if organization is None:
+        abort(404)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            submit_claim(get_session(), user=current_user, organization_id=organization_id, message=form.message.data)
+        except MemberError as error:
+            form.message.errors.append(error.message)
+        else:
+            flash(_("Thank you. A moderator will check your request and email you."))
+            return redirect(url_for("listings.dashboard"))
+    return render_template(
+        "listings/claim_form.html", form=form, organization=organization
+    ), 400 if form.errors else 200
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@ngo_only
+def new_organization():
+    """Submit a new organization with one service and one location; it is public once a moderator approves it."""
+    form = NewOrganizationForm()
+    if form.validate_on_submit():
+        try:
+            submit_new_organization(get_session(), user=current_user, new=form.new_organization())
+        except MemberError as error:
+            getattr(form, error.field or "message").errors.append(error.message)
+        else:
+            flash(_("Thank you. A moderator will check the organization and email you."))
+            return redirect(url_for("listings.dashboard"))
+    return render_template("listings/new_org.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/review/claims/<claim_id>/approve")
+@admins_only
+def approve_claim_view(claim_id: str):
+    """Make the requester an owner (and publish a new organization)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        approve_claim(get_session(), moderator=current_user, claim_id=claim_id,
+                      dashboard_url=_site_url("listings.dashboard"))  # fmt: skip
+        flash(_("Approved. The requester is now an owner."))
+    except MemberError as error:
+        flash(error.message)
+    return redirect(url_for("listings.review"))
+
+
+@bp.post("/review/claims/<claim_id>/reject")
+@admins_only
+def reject_claim_view(claim_id: str):
+    """Refuse a claim, with a reason the requester sees."""
+    form = ClaimRejectForm(prefix=f"claim-{claim_id}")
+    if form.validate_on_submit():
+        try:
+            reject_claim(get_session(), moderator=current_user, claim_id=claim_id, reason=form.reason.data,
+                         dashboard_url=_site_url("listings.dashboard"))  # fmt: skip
+            flash(_("Rejected. The requester will see your reason."))
+        except MemberError as error:
+            flash(error.message)
+        return redirect(url_for("listings.review"))
+    return review(claim_reject_forms={claim_id: form})
+
+
+# Members of an organization.
+
+
+def _members_organization(organization_id: str) -> Organization:
+    """Return an organization whose members the current user manages; 404 for a stranger, 403 for an editor."""
+    organization = get_session().get(Organization, organization_id)
+    if organization is None or not can_manage(get_session(), user=current_user, organization_id=organization_id):
+        abort(404)
+    if not can_manage_members(get_session(), user=current_user, organization_id=organization_id):
+        abort(403)
+    return organization
+
+
+@bp.route("/organizations/<organization_id>/members", methods=["GET", "POST"])
+@managers_only
+def members(organization_id: str):
+    """See an organization's members and pending invitations; invite a colleague by email."""
+    organization = _members_organization(organization_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invite(get_session(), inviter=current_user, organization_id=organization_id, email=form.email.data,
+                   role=form.role.data, url_for_token=invitation_link)  # fmt: skip
+        except MemberError as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            flash(_("Invitation sent. The link works for 7 days."))
+            return redirect(request.path)
+    session = get_session()
+    return render_template(
+        "listings/members.html",
+        organization=organization,
+        members=members_of(session, organization_id=organization_id),
+        invitations=pending_invitations(session, organization_id=organization_id),
+        form=form,
+        action_form=ActionForm(),
+    ), 400 if form.errors else 200
+
+
+@bp.post("/organizations/<organization_id>/members/<membership_id>/remove")
+@managers_only
+def remove_member_view(organization_id: str, membership_id: str):
+    """Remove a member (never the last owner)."""
+    _members_organization(organization_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        removed_user_id = remove_member(get_session(), organization_id=organization_id, membership_id=membership_id)
+    except LookupError:
+        abort(404)
+    except MemberError as error:
+        flash(error.message)
+        return redirect(url_for("listings.members", organization_id=organization_id))
+    flash(_("Member removed."))
+    if removed_user_id == current_user.id:
+        return redirect(url_for("listings.dashboard"))
+    return redirect(url_for("listings.members", organization_id=organization_id))
+
+
+@bp.post("/organizations/<organization_id>/invitations/<invitation_id>/revoke")
+@managers_only
+def revoke_invitation_view(organization_id: str, invitation_id: str):
+    """Withdraw a pending invitation: its link stops working."""
+    _members_organization(organization_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        revoke_invitation(get_session(), organization_id=organization_id, invitation_id=invitation_id)
+    except LookupError:
+        abort(404)
+    flash(_("Invitation withdrawn."))
+    return redirect(url_for("listings.members", organization_id=organization_id))
