@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from accounts.users import create_user
 from listings.commands import queue_reminders
-from models import ChangeRequest, ListingReport, Location, Metadata, Organization, OutboxMessage, Service
+from models import ChangeRequest, Location, Metadata, Organization, OutboxMessage, Service
 from models.base import today
 from tests.factories import make_service
 
@@ -277,70 +277,4 @@ def test_a_post_without_a_csrf_token_is_refused(client, world):
     assert client.post(url, data=form).status_code == 400
 
 
-# Role × route: every /manage route, for every kind of visitor.
-
-ROLES = {"anonymous": None, "caseworker": "cw@example.org", "member A": "a@example.org",
-         "member B": "b@example.org", "admin": "admin@example.org"}  # fmt: skip
-# Expected answers: "login" (redirect to the login page), a status code, or "ok" (200 or a redirect).
-ROUTES = [
-    ("GET", "/manage/", {"caseworker": 403, "member B": "ok"}),
-    ("GET", "/manage/organizations/{org}", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/organizations/{org}", {"caseworker": 403, "member B": 404}),
-    ("GET", "/manage/services/{service}", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/services/{service}", {"caseworker": 403, "member B": 404}),
-    ("GET", "/manage/locations/{location}", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/locations/{location}", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/services/{service}/capacity", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/services/{service}/confirm", {"caseworker": 403, "member B": 404}),
-    ("GET", "/manage/organizations/{org}/history", {"caseworker": 403, "member B": 404}),
-    ("POST", "/manage/history/{entry}/restore", {"caseworker": 403, "member B": 404}),
-    ("GET", "/manage/review", {"caseworker": 403, "member A": 403, "member B": 403}),
-    ("POST", "/manage/review/{change}/approve", {"caseworker": 403, "member A": 403, "member B": 403}),
-    ("POST", "/manage/review/{change}/reject", {"caseworker": 403, "member A": 403, "member B": 403}),
-    ("POST", "/manage/reports/{report}/resolve", {"caseworker": 403, "member A": 403, "member B": 403}),
-]
-POST_DATA = {
-    "/manage/organizations/{org}": {"name": "Alpha Legal", "version": "1"},
-    "/manage/services/{service}": {"delivery": "in-person", "cost": "", "needs": "asylum", "version": "1"},
-    "/manage/locations/{location}": {"address_1": "100 Main St", "city": "Dallas", "version": "1"},
-    "/manage/services/{service}/capacity": {"capacity": "accepting"},
-    "/manage/review/{change}/reject": {"reason": "No."},
-}
-
-
-@pytest.mark.parametrize(("method", "route", "answers"), ROUTES, ids=[f"{m} {r}" for m, r, _a in ROUTES])
-@pytest.mark.parametrize("role", ROLES)
-def test_role_route_matrix(app, session, world, method, route, answers, role):
-    org = world["org"]
-    entry = Metadata(resource_id=org.id, resource_type="organization", last_action_type="update",
-                     field_name="description", previous_value="Old", replacement_value="", updated_by="x")  # fmt: skip
-    report = ListingReport(service_id=world["service"].id, kind="phone")
-    session.add_all([entry, report])
-    session.commit()
-    submitter = session.execute(select(Organization)).scalars().first() and _user_id(session, "a@example.org")
-    change = ChangeRequest(organization_id=org.id, resource_type="organization", resource_id=org.id,
-                           changes=json.dumps({"description": ["", "New"]}), submitted_by=submitter)  # fmt: skip
-    session.add(change)
-    session.commit()
-    url = route.format(
-        org=org.id, service=world["service"].id, location=world["location"].id, entry=entry.id,
-        change=change.id, report=report.id,
-    )  # fmt: skip
-    client = app.test_client()
-    if ROLES[role]:
-        _log_in(client, ROLES[role])
-    response = client.get(url) if method == "GET" else _post(client, url, POST_DATA.get(route))
-    expected = "login" if role == "anonymous" else answers.get(role, "ok")
-    if expected == "login":
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/account/login")
-    elif expected == "ok":
-        assert response.status_code in (200, 302), response.get_data(as_text=True)[:500]
-    else:
-        assert response.status_code == expected
-
-
-def _user_id(session, email: str) -> str:
-    from models import User
-
-    return session.execute(select(User.id).where(User.email == email)).scalar_one()
+# The role × route matrix over every route of the app is tests/test_access_matrix.py.
