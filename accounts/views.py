@@ -40,7 +40,7 @@ from listings.members import (
     usable_invitation,
 )
 from models.db import get_session
-from web.urls import same_site_path
+from web.urls import same_site_path, site_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -102,8 +102,8 @@ def register():
                 get_session(),
                 email=form.email.data,
                 password=form.password.data,
-                login_url=_site_url("accounts.login"),
-                reset_url=_site_url("accounts.reset_request"),
+                login_url=site_url("accounts.login"),
+                reset_url=site_url("accounts.reset_request"),
             )
         except AccountError as error:
             getattr(form, error.field or "password").errors.append(error.message)
@@ -201,14 +201,10 @@ def _accept_logged_in(token: str, organization):
 
 def reset_link(token: str) -> str:
     """Return the full address of a reset link (https when the site says it is served over HTTPS)."""
-    return _site_url("accounts.reset_password", token=token)
+    return site_url("accounts.reset_password", token=token)
 
 
 def invitation_link(token: str) -> str:
     """Return the full address of an invitation link."""
-    return _site_url("accounts.invitation", token=token)
+    return site_url("accounts.invitation", token=token)
 
-
-def _site_url(endpoint: str, **values) -> str:
-    scheme = "https" if current_app.config["HTTPS"] else None
-    return url_for(endpoint, _external=True, _scheme=scheme, **values)

@@ -7,7 +7,7 @@ a record of an organization the user may not manage answers 404.
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -65,6 +65,7 @@ from listings.members import (
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
 from models import Organization
 from models.db import get_session
+from web.urls import site_url
 
 bp = Blueprint("listings", __name__, url_prefix="/manage")
 
@@ -295,11 +296,6 @@ def resolve(report_id: str):
 # Claiming a listing, adding an organization, and their review.
 
 
-def _site_url(endpoint: str, **values) -> str:
-    """Return a full address for an email (https when the site says it is served over HTTPS)."""
-    scheme = "https" if current_app.config["HTTPS"] else None
-    return url_for(endpoint, _external=True, _scheme=scheme, **values)
-
 
 @bp.get("/claim")
 @ngo_only
@@ -356,7 +352,7 @@ def approve_claim_view(claim_id: str):
         abort(400)
     try:
         approve_claim(get_session(), moderator=current_user, claim_id=claim_id,
-                      dashboard_url=_site_url("listings.dashboard"))  # fmt: skip
+                      dashboard_url=site_url("listings.dashboard"))  # fmt: skip
         flash(_("Approved. The requester is now an owner."))
     except MemberError as error:
         flash(error.message)
@@ -371,7 +367,7 @@ def reject_claim_view(claim_id: str):
     if form.validate_on_submit():
         try:
             reject_claim(get_session(), moderator=current_user, claim_id=claim_id, reason=form.reason.data,
-                         dashboard_url=_site_url("listings.dashboard"))  # fmt: skip
+                         dashboard_url=site_url("listings.dashboard"))  # fmt: skip
             flash(_("Rejected. The requester will see your reason."))
         except MemberError as error:
             flash(error.message)

@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from api.forms import SearchForm
 from finder.views import active_filters
@@ -34,7 +33,7 @@ from referrals.forms import ActionForm, AddToListForm, EraseForm, ListNameForm, 
 from referrals.reports import referral_report, report_csv
 from referrals.words import CONTACT_LABELS, STATUS_LABELS
 from web.search import SearchProblem, run_search
-from web.urls import same_site_path
+from web.urls import same_site_path, site_url
 
 bp = Blueprint("referrals", __name__, url_prefix="/work")
 
@@ -63,25 +62,8 @@ def _page(template: str, status: int = 200, **context):
         status_labels=STATUS_LABELS,
         contact_labels=CONTACT_LABELS,
         format_code=format_code,
-        has_reports="referrals.report" in current_app.view_functions,
         **context,
     ), status
-
-
-def inbox_url() -> str:
-    """Return the providers' inbox address for emails (the site address when the inbox is not there yet)."""
-    try:
-        return url_for("inbox.index", _external=True)
-    except BuildError:
-        return current_app.config["SITE_URL"].rstrip("/") + "/manage/referrals/"
-
-
-def slip_url(referral_id: str) -> str | None:
-    """Return the printable slip's address, or None while that page does not exist."""
-    try:
-        return url_for("slip.print_slip", referral_id=referral_id)
-    except BuildError:
-        return None
 
 
 # Workspace search
@@ -238,7 +220,7 @@ def new_referral():
         except workflow.ReferralError as error:
             form[error.field or "services"].errors.append(error.message)
         else:
-            workflow.notify_providers(get_session(), referral=referral, inbox_url=inbox_url())
+            workflow.notify_providers(get_session(), referral=referral, inbox_url=site_url("inbox.index"))
             flash(_("Referral sent. The providers have been told by email (without the client's details)."))
             return redirect(url_for(".referral", referral_id=referral.id))
     chosen = workflow.chosen_services(get_session(), service_ids=form.services.data or [])
@@ -277,7 +259,7 @@ def _referral_page(referral, status: int = 200, erase_form: EraseForm | None = N
         "work_referral.html",
         status,
         view=view,
-        slip_url=slip_url(referral.id),
+        slip_url=url_for("slip.print_slip", referral_id=referral.id),
         action_form=ActionForm(),
         erase_form=erase_form or EraseForm(),
     )
