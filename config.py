@@ -57,7 +57,8 @@ class Config:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_FROM = "Amparo <no-reply@localhost>"
-    # The site's public address, for links in emails sent from the command line (flask listings remind).
+    # The site's public address: printed with its QR code on referral slips, and in links of emails sent
+    # from the command line (flask listings remind). Set it in production.
     SITE_URL = "http://127.0.0.1:5000"
     # Referrals: client fields are encrypted with these Fernet keys (comma-separated, newest
     # first, so an old key can still decrypt while data moves to a new one). None: a key is made
