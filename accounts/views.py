@@ -178,7 +178,7 @@ def invitation(token: str):
         else:
             login_user(user)
             flash(_("Welcome. You are now a member of %(organization)s.", organization=organization.name))
-            return redirect(url_for("listings.dashboard"))
+            return redirect(_start_page(user))
     return render_template(
         "accounts/invitation_new_account.html", form=form, organization=organization, email=found.email, token=token
     ), 400 if form.errors else 200
@@ -191,12 +191,17 @@ def _accept_logged_in(token: str, organization):
     if error is None and form.validate_on_submit():
         accept_invitation(get_session(), token=token, user=current_user)
         flash(_("Welcome. You are now a member of %(organization)s.", organization=organization.name))
-        return redirect(url_for("listings.dashboard"))
+        return redirect(_start_page(current_user))
     if error is None and request.method == "POST":
         abort(400)
     return render_template(
         "accounts/invitation_accept.html", form=form, organization=organization, token=token, error=error
     ), 403 if error else 200
+
+
+def _start_page(user) -> str:
+    """Return where a new member starts: the workspace for a caseworker, the listings for NGO staff."""
+    return url_for("referrals.workspace" if user.role == "caseworker" else "listings.dashboard")
 
 
 def reset_link(token: str) -> str:
@@ -207,4 +212,3 @@ def reset_link(token: str) -> str:
 def invitation_link(token: str) -> str:
     """Return the full address of an invitation link."""
     return site_url("accounts.invitation", token=token)
-

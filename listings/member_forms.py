@@ -131,6 +131,7 @@ class InviteForm(FlaskForm):
         choices=[
             SelectChoice("editor", _l("Editor: edits the listings")),
             SelectChoice("owner", _l("Owner: edits the listings and manages the members")),
+            SelectChoice("caseworker", _l("Caseworker: refers clients from this agency (edits nothing)")),
         ],
         validators=[DataRequired()],
     )

@@ -34,11 +34,15 @@ from models import (
     ServiceAtLocation,
     User,
 )
-from models.account import MEMBERSHIP_ROLES
 from models.base import utcnow
+from referrals.access import organization_ids_of
 
 INVITATION_LIFETIME = timedelta(days=7)
 SEARCH_LIMIT = 20
+
+
+# Owners invite colleagues to edit (owner, editor) and, for an agency, caseworkers to refer clients.
+INVITATION_ROLES = ("owner", "editor", "caseworker")
 
 
 class MemberError(Exception):
@@ -396,8 +400,8 @@ def invite(
     email = normalize_email(email)
     if len(email) > 254 or not EMAIL_SHAPE.match(email):
         raise MemberError(_("Enter a valid email address."), field="email")
-    if role not in MEMBERSHIP_ROLES:
-        raise MemberError(_("Choose owner or editor."), field="role")
+    if role not in INVITATION_ROLES:
+        raise MemberError(_("Choose owner, editor or caseworker."), field="role")
     organization = session.get(Organization, organization_id)
     if organization is None:
         raise MemberError(_("This organization is not listed."))
@@ -420,15 +424,23 @@ def invite(
     )
     session.add(invitation)
     session.commit()
-    role_label = _("owner") if role == "owner" else _("editor")
-    body = _(
-        "You are invited to help keep the listing of %(organization)s on Amparo up to date, as %(role)s.\n\n"
-        "To accept, open this link within 7 days (it works once):\n%(link)s\n\n"
-        "If you do not know this organization, you can ignore this email.",
-        organization=organization.name,
-        role=role_label,
-        link=url_for_token(token),
-    )
+    if role == "caseworker":
+        body = _(
+            "You are invited to refer clients on Amparo as a caseworker of %(organization)s.\n\n"
+            "To accept, open this link within 7 days (it works once):\n%(link)s\n\n"
+            "If you do not know this organization, you can ignore this email.",
+            organization=organization.name,
+            link=url_for_token(token),
+        )
+    else:
+        body = _(
+            "You are invited to help keep the listing of %(organization)s on Amparo up to date, as %(role)s.\n\n"
+            "To accept, open this link within 7 days (it works once):\n%(link)s\n\n"
+            "If you do not know this organization, you can ignore this email.",
+            organization=organization.name,
+            role=_("owner") if role == "owner" else _("editor"),
+            link=url_for_token(token),
+        )
     send_mail(
         session, to=email, subject=_("Join %(organization)s on Amparo", organization=organization.name), body=body
     )
@@ -481,9 +493,18 @@ def invitation_problem(session: Session, *, token: str, user: User) -> str | Non
         return _("This invitation has expired, was withdrawn or has already been used.")
     if normalize_email(user.email) != invitation.email:
         return _("This invitation was sent to another email address. Log out, then open the link again.")
-    if user.role != "ngo":
+    if user.role != account_role_for(invitation):
+        if invitation.role == "caseworker":
+            return _("Only caseworker accounts can join an agency as caseworkers.")
         return _("Only organization staff accounts can join an organization this way.")
+    if invitation.role == "caseworker" and organization_ids_of(session, user=user):
+        return _("A caseworker belongs to one agency, and this account already has one.")
     return None
+
+
+def account_role_for(invitation: Invitation) -> str:
+    """Return the kind of account an invitation is for: a caseworker's, or NGO staff's."""
+    return "caseworker" if invitation.role == "caseworker" else "ngo"
 
 
 def accept_invitation(session: Session, *, token: str, user: User) -> Membership:
@@ -492,9 +513,9 @@ def accept_invitation(session: Session, *, token: str, user: User) -> Membership
     if problem is not None:
         raise MemberError(problem)
     invitation = usable_invitation(session, token=token)
-    membership = _make_member(
-        session, user_id=user.id, organization_id=invitation.organization_id, role=invitation.role
-    )
+    # A caseworker is an "editor" of their agency: it places them there, and lets them edit nothing.
+    role = "editor" if invitation.role == "caseworker" else invitation.role
+    membership = _make_member(session, user_id=user.id, organization_id=invitation.organization_id, role=role)
     invitation.accepted_at = utcnow()
     session.commit()
     return membership
@@ -506,7 +527,7 @@ def accept_invitation_with_new_account(session: Session, *, token: str, password
     if invitation is None:
         raise MemberError(_("This invitation has expired, was withdrawn or has already been used."))
     # create_user checks the password rules and commits; the membership follows right after.
-    user = create_user(session, email=invitation.email, password=password, role="ngo")
+    user = create_user(session, email=invitation.email, password=password, role=account_role_for(invitation))
     accept_invitation(session, token=token, user=user)
     return user
 

@@ -396,6 +396,37 @@ def test_an_invited_newcomer_chooses_a_password_and_becomes_an_editor_who_edits_
     assert guest.get(link).status_code == 404
 
 
+def test_an_agency_invites_a_caseworker_who_refers_from_it_and_edits_nothing(app, client, session, world):
+    _log_in(client, "a@example.org")
+    assert _invite(client, world, "worker@example.org", "caseworker").status_code == 302
+    link = _invitation_link(session)
+    assert "caseworker of Alpha" in _outbox(session)[-1].body
+    guest = app.test_client()
+    token = _csrf_token(guest, link)
+    response = guest.post(link, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.headers["Location"] == "/work/"
+    assert _user(session, "worker@example.org").role == "caseworker"
+    assert _role(session, "worker@example.org", world["org_a"]) == "editor"
+    assert guest.get("/work/").status_code == 200
+    assert guest.get(f"/manage/services/{world['service_a']}").status_code == 403
+    assert "Caseworker" in client.get(_members_url(world)).get_data(as_text=True)
+
+
+def test_a_caseworker_invitation_is_refused_to_staff_and_to_a_caseworker_of_another_agency(app, client, session, world):
+    with app.app_context():
+        other = make_service(session, name="Other Agency", needs=["legal-aid"], lat=32.7, lon=-96.7)
+    create_user(session, email="busy@example.org", password=PASSWORD, role="caseworker",
+                organization_id=other.organization_id)  # fmt: skip
+    _log_in(client, "a@example.org")
+    for email, problem in (("busy@example.org", "already has one"), ("b@example.org", "Only caseworker accounts")):
+        _invite(client, world, email, "caseworker")
+        guest = _log_in(app.test_client(), email)
+        page = guest.get(_invitation_link(session))
+        assert page.status_code == 403
+        assert problem in page.get_data(as_text=True)
+        assert _role(session, email, world["org_a"]) is None
+
+
 def test_an_invited_person_with_an_account_logs_in_first_then_accepts(app, client, session, world):
     _log_in(client, "a@example.org")
     _invite(client, world, "new@example.org", "owner")
