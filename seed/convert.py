@@ -50,6 +50,9 @@ SOURCE_NEEDS = {
     "acf/fvpsa-tribal-grantees-fy2025": ["domestic-violence", "emergency-shelter"],
 }
 
+# Lists of general legal providers (see record_needs): their general need is kept next to their specialties.
+GENERAL_PROVIDER_SOURCES = {"eoir/pro-bono-providers", "lsc/grantee-programs", "lsc/office-locations"}
+
 # Sources whose services are free by the rules of the program that lists them.
 FREE_SOURCES = {
     "eoir/pro-bono-providers",  # pro bono list
@@ -94,6 +97,11 @@ def record_needs(record: dict, taxonomy: Taxonomy) -> list[str]:
         needs.update(CATEGORY_NEEDS.get(category, []))
     for source in sources:
         needs.update(SOURCE_NEEDS.get(source, []))
+    # Providers on these lists are general legal providers: their specialties (deportation defense;
+    # housing and family law) do not narrow them, so someone asking for asylum or for help with wages
+    # still finds them, after the specialists.
+    general = {code for source in sources & GENERAL_PROVIDER_SOURCES for code in SOURCE_NEEDS[source]}
+    general = {code for code in general if taxonomy[code].parent is None}
     # EOIR lists immigration providers only: its "legal-aid" tag is not civil legal aid.
     if "immigration-legal" in categories and sources <= {"eoir/pro-bono-providers", "acf/orr-state-affiliates"}:
         needs.discard("legal-aid")
@@ -117,11 +125,12 @@ def record_needs(record: dict, taxonomy: Taxonomy) -> list[str]:
         for child in taxonomy[top].children:
             if any(keyword in text for keyword in taxonomy[child].keywords):
                 needs.add(child)
-    # Keep only the most specific codes: a parent is implied by its children.
+    # Keep the most specific codes (a parent is implied by its children), and the general need of a
+    # general provider: it then also matches, after the specialists, a need it was not tagged with.
     implied = set()
     for code in needs:
         implied.update(taxonomy.ancestors(code))
-    return sorted(needs - implied) if needs else []
+    return sorted((needs - implied) | (general & needs)) if needs else []
 
 
 def record_cost(record: dict) -> str | None:

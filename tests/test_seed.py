@@ -16,20 +16,22 @@ from seed.load import load_providers, read_bundles
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed-data"
 
 
-def test_eoir_records_map_to_removal_defense_free_and_the_pro_bono_credential():
+def test_eoir_records_map_to_removal_defense_and_general_immigration_help_free_with_the_pro_bono_credential():
     record = {
         "categories": ["legal-aid", "immigration-legal"],
         "sources": ["eoir/pro-bono-providers"],
         "name": "Human Rights Initiative of North Texas",
     }
-    assert record_needs(record, get_taxonomy()) == ["removal-defense"]
+    # General immigration legal help stays: someone asking for asylum finds them too, after specialists.
+    assert record_needs(record, get_taxonomy()) == ["immigration-legal", "removal-defense"]
     assert record_cost(record) == "free"
     assert record_credentials(record) == ["eoir-pro-bono"]
 
 
 def test_lsc_offices_map_to_the_civil_legal_problems_they_handle():
     record = {"categories": ["legal-aid"], "sources": ["lsc/office-locations"], "name": "Main Office"}
-    assert record_needs(record, get_taxonomy()) == ["consumer-debt", "family-law", "housing-law", "public-benefits"]
+    needs = record_needs(record, get_taxonomy())
+    assert needs == ["consumer-debt", "family-law", "housing-law", "legal-aid", "public-benefits"]
 
 
 def test_samhsa_service_labels_map_to_kinds_of_care():
