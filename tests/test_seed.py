@@ -133,7 +133,7 @@ def test_dallas_immigration_providers_are_placed_from_their_zip(bundles):
     assert location["precision"] == "zip"
     assert location["state"] == "TX"
     assert location["county"] == "Dallas County"
-    assert hri["services"][0]["needs"] == ["removal-defense"]
+    assert hri["services"][0]["needs"] == ["immigration-legal", "removal-defense"]
 
 
 def test_every_bundle_need_is_in_the_taxonomy(bundles):
