@@ -28,7 +28,7 @@ class Organization(OrganizationBase, table=True):
     sources: str = ""  # space-separated source ids, e.g. "eoir/pro-bono-providers"
     verified: bool = False
     status: str = Field(default="published", max_length=20)  # published | pending | rejected
-    last_modified: datetime = Field(default_factory=utcnow)
+    last_modified: datetime = Field(default_factory=utcnow, index=True)  # max() answers API Last-Modified
     version: int = 1
 
 

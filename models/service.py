@@ -31,7 +31,7 @@ class Service(ServiceBase, table=True):
     # HSDS: the date a person last checked that the record is right (not the same as modified).
     assured_date: date | None = None
     assurer_email: str | None = Field(default=None, max_length=300)
-    last_modified: datetime = Field(default_factory=utcnow)
+    last_modified: datetime = Field(default_factory=utcnow, index=True)  # max() answers API Last-Modified
     # Extensions for this domain.
     cost: str | None = Field(default=None, max_length=20)  # free | sliding-scale | insurance | fee | varies
     delivery: str = Field(default="in-person", max_length=20)  # in-person | remote | both
