@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from accounts.mailer import send_mail
+from accounts.users import EMAIL_SHAPE
 from matching.needs import get_taxonomy
 from models import Membership, Organization, Referral, ReferralEvent, ReferralItem, Service, User
 from models.base import utcnow
@@ -33,7 +34,6 @@ DASHBOARD_PAGE_SIZE = 50
 MAX_SERVICES = 20  # one referral, one client: more than this is a mistake (or a mailing)
 
 PHONE_SHAPE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
-EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ReferralError(Exception):
