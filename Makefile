@@ -32,7 +32,7 @@ run: $(VENV)/.installed $(MO_FILES)
 
 ## make test: install what the tests need (Chromium included) and run the whole suite
 test: $(VENV)/.installed-dev $(MO_FILES) browser
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto
 
 ## make browser: Debian's Chromium for the browser tests (Playwright's own download does not work here)
 browser:
@@ -45,8 +45,10 @@ lint: $(VENV)/.installed-dev
 
 ## make translations-update: extract strings and merge them into the catalogues
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --add-location=file --sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	@# No dates in the catalogues: branches that add strings then merge without conflicts in the header.
+	sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' translations/messages.pot translations/*/LC_MESSAGES/messages.po
 
 translations: $(MO_FILES)
 
