@@ -20,10 +20,20 @@ from collections import defaultdict
 from pathlib import Path
 
 from geo import GeocodeError, OfflineGeocoder, get_gazetteer, haversine_km
+from matching.index import county_key
 from matching.needs import Taxonomy, get_taxonomy
 from matching.screening import government_reason
 from seed.areas import named_elsewhere, stated_areas
-from seed.phones import LINE_WORDS, is_line, lifeline_phone, record_phone, source_digest, text_phones
+from seed.phones import (
+    LIFELINE_SOURCE,
+    LINE_WORDS,
+    is_line,
+    is_local_center,
+    lifeline_phone,
+    record_phone,
+    source_digest,
+    text_phones,
+)
 
 # Seed categories that map straight onto our needs. Categories not listed here (food, seniors,
 # financial, ...) are outside this directory's scope: kept on the record, matched to no need.
@@ -104,6 +114,10 @@ def record_needs(record: dict, taxonomy: Taxonomy) -> list[str]:
     for category in categories:
         needs.update(CATEGORY_NEEDS.get(category, []))
     for source in sources:
+        # A national line that a directory filed under the 988 list (a domestic-violence hotline) is
+        # not a 988 crisis center: it keeps its own categories (see seed.phones.lifeline_phone).
+        if source == LIFELINE_SOURCE and not (is_local_center(record) or record.get("phone") == "988"):
+            continue
         needs.update(SOURCE_NEEDS.get(source, []))
     # Providers on these lists are general legal providers: their specialties (deportation defense;
     # housing and family law) do not narrow them, so someone asking for asylum or for help with wages
@@ -341,19 +355,23 @@ ONLINE_WORDS = re.compile(r"\b(virtual|online[- ]only|online)\b", re.IGNORECASE)
 def record_delivery(record: dict, locations: list[dict]) -> str:
     """Say how a record's service is given: "remote" (a line or online only), "in-person" or "both".
 
-    A telephone line with no street address of its own is remote; an office that also runs a line
-    ("24/7 hotline", a domestic-violence program whose hotline is its public contact) is both.
+    A telephone line or online-only service (by its name or its source: 988 centers, warmlines)
+    with no street address is remote. A domestic-violence or sexual-assault program whose address is
+    withheld helps in person at a place its hotline gives: both. An office that also runs a line
+    ("24/7 hotline", "HelpLine") is both. Anything else is in person, where it is.
     """
     has_street = any(loc["address"]["address_1"] for loc in locations)
-    line = is_line(record) or bool(ONLINE_WORDS.search(record.get("name", "")))
-    if line and not has_street:
+    named_line = bool(LINE_WORDS.search(record.get("name", "")) or ONLINE_WORDS.search(record.get("name", "")))
+    national = (record.get("service_area") or {}).get("kind") == "national"
+    if is_confidential(record) and record.get("phone") and not named_line and not national:
+        return "both"
+    if (named_line or is_line(record)) and not has_street:
         return "remote"
     text = record.get("description", "")
-    if line or LINE_WORDS.search(text) or re.search(r"24/7 (crisis )?(phone|line)", text, re.IGNORECASE):
-        return "both"
-    if is_confidential(record) and record.get("phone"):
-        return "both"
-    return "in-person" if locations else ("remote" if record.get("phone") or record.get("website") else "in-person")
+    mentions_line = bool(LINE_WORDS.search(text) or re.search(r"24/7 (crisis )?(phone|line)", text, re.IGNORECASE))
+    if named_line or mentions_line:
+        return "remote" if national and not has_street else "both"
+    return "in-person"
 
 
 def record_areas(record: dict, locations: list[dict]) -> list[dict]:
@@ -372,8 +390,12 @@ def record_areas(record: dict, locations: list[dict]) -> list[dict]:
         )
     areas += counties
     home = {loc["state"] for loc in locations if loc.get("state")}
-    kept = []
+    kept, seen = [], set()
     for area in areas:
+        key = (area["scope"], area["state"], county_key(area.get("name")) if area["scope"] == "county" else None)
+        if key in seen:
+            continue
+        seen.add(key)
         if area["scope"] != "national" and area["state"] and home and area["state"] not in home:
             continue
         if area["scope"] == "state" and named_elsewhere(record.get("name", ""), area["state"]):
@@ -574,7 +596,10 @@ def merge_into(keep: dict, other: dict) -> None:
         if not near and (location["lat"] is not None or not _sites(keep)):
             keep["locations"].append(location)
             service["location_keys"].append(location["key"])
-        elif location.get("phones"):
+            continue
+        # The site is one already listed: its key is kept among the merged keys, its phones on the service.
+        keep["merged_keys"] = sorted({*keep["merged_keys"], location["key"]})
+        if location.get("phones"):
             numbers = {re.sub(r"\D", "", p["number"]) for p in _numbers_of(keep)}
             service.setdefault("phones", []).extend(
                 {**p, "type": p.get("type", "voice")}
