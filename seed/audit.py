@@ -85,7 +85,7 @@ def audit(session: Session) -> list[Check]:
         s.id: s for s in session.execute(select(Service).where(Service.status == "active")).scalars()
     }
     orgs = {o.id: o for o in session.execute(select(Organization)).scalars()}
-    needs = set(session.execute(select(Attribute.link_id).where(Attribute.link_type == "need")).scalars())
+    needs = set(session.execute(select(Attribute.link_id).where(Attribute.link_entity == "service")).scalars())
     locations_of: dict[str, list[Location]] = defaultdict(list)
     for service_id, location in session.execute(
         select(ServiceAtLocation.service_id, Location).join(Location, Location.id == ServiceAtLocation.location_id)

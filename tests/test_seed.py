@@ -206,3 +206,25 @@ def test_seeded_directory_has_every_organization_and_no_address_for_confidential
         .where(Location.confidential.is_(True), Address.address_1 != "")
     ).scalar_one()
     assert leaks == 0
+
+
+def test_a_seeded_listing_keeps_its_list_date_apart_and_counts_as_never_confirmed(app, session):
+    from datetime import timedelta
+
+    from accounts.users import create_user
+    from listings.changes import confirm_listing, stale_services
+    from models.base import today
+
+    bundle = next(b for b in read_bundles() if b["key"] == "tx/human-rights-initiative-of-north-texas")
+    load_providers(session, [bundle])
+    session.commit()
+    service = session.execute(select(Service)).scalar_one()
+    assert (service.assured_date, str(service.listed_on)) == (None, bundle["services"][0]["listed_on"])
+    org_id = service.organization_id
+    user = create_user(session, email="o@example.org", password="a long password", role="ngo", organization_id=org_id)
+    assert [s.id for s, _org in stale_services(session, stale_after=timedelta(days=180))] == [service.id]
+    with app.app_context():
+        confirm_listing(session, user=user, service_id=service.id)
+    session.expire_all()
+    assert session.get(Service, service.id).assured_date == today()
+    assert stale_services(session, stale_after=timedelta(days=180)) == []
