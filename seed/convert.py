@@ -103,6 +103,7 @@ ZIP_RE = re.compile(r"^\d{5}")
 # A source coordinate this far from its own ZIP's centroid is a misplaced city centroid.
 MAX_SOURCE_ZIP_KM = 40.0
 DIGEST_NAME = "source_phones.csv.gz"
+GRANT_ADMINISTRATORS = "acf/fvpsa-state-administrators"
 PLACES_OUT = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "places.csv.gz"
 
 
@@ -466,9 +467,11 @@ class Places:
 def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
     """Split records into providers and (id, reason) of the rest.
 
-    Left out: government agencies, their facilities and courts (matching.screening), and records
-    whose "name" is a sentence a directory's page left behind ("created by Pro Bono Net and the
-    Immigrant Advocates Network", "Currently, no program is operating. Please contact ...").
+    Left out: government agencies, their facilities and courts (matching.screening); the state
+    agencies that administer FVPSA grants (ACF lists them as "the agency that administers FVPSA
+    grants supporting domestic violence shelters": they fund programs, they do not help people);
+    and records whose "name" is a sentence a directory's page left behind ("created by Pro Bono
+    Net and the Immigrant Advocates Network", "Currently, no program is operating. Please ...").
     """
     from seed.audit import suspicious_name
 
@@ -476,6 +479,8 @@ def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
     for record in records:
         reason = government_reason(record.get("name", ""), record.get("description", ""))
         reason = reason or suspicious_name(record.get("name", ""))
+        if set(record.get("sources", [])) == {GRANT_ADMINISTRATORS}:
+            reason = reason or "a state agency that administers grants, not a provider"
         if reason:
             out.append((record["id"], reason))
         else:
