@@ -228,3 +228,11 @@ def test_records_left_out_are_agencies_courts_grant_administrators_and_sentences
     assert reasons["immigration court"] == 1
     assert reasons["a state agency that administers grants, not a provider"] == 52
     assert sum(reasons.values()) == 68
+
+
+def test_a_record_that_names_only_its_census_place_is_placed_in_that_town(bundles):
+    family_place = bundles["tx/the-family-place"]
+    [location] = family_place["locations"]
+    assert (location["address"]["city"], location["state"], location["precision"]) == ("Dallas", "TX", "place")
+    assert location["confidential"]  # a shelter published without a street
+    assert family_place["services"][0]["placement"] == "placed"
