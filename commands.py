@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask db-upgrade``, ``flask seed``, ``flask reindex``."""
+"""Command-line tasks: ``flask db-upgrade``, ``flask seed``, ``flask reindex``, ``flask data audit``."""
 
 from pathlib import Path
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_upgrade)
     app.cli.add_command(seed)
     app.cli.add_command(reindex)
+    app.cli.add_command(data_cli)
 
 
 @click.command("db-upgrade")
@@ -30,6 +31,11 @@ def db_upgrade() -> None:
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
 @click.option(
+    "--refresh",
+    is_flag=True,
+    help="Also reload seeded organizations nobody has touched from the file, and remove those it no longer has.",
+)
+@click.option(
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False),
@@ -38,13 +44,23 @@ def db_upgrade() -> None:
     help="A providers file in Amparo's bundle format.",
 )
 @with_appcontext
-def seed(if_empty: bool, path: str) -> None:
+def seed(if_empty: bool, refresh: bool, path: str) -> None:
     """Load the bundled real providers (safe to run again: adds only what is missing)."""
     engine = db.get_engine()
     db.upgrade(engine)
     with Session(engine) as session:
         if if_empty and _has_organizations(session):
             click.echo("The directory already has data; nothing to load.")
+            return
+        if refresh:
+            from seed.refresh import refresh_providers
+
+            done = refresh_providers(session, list(read_bundles(Path(path))))
+            session.commit()
+            click.echo(
+                f"Reloaded {done['refreshed']} untouched organizations, added {done['added']}, removed "
+                f"{done['removed']} the file no longer has; kept {done['kept']} that were edited or are in use."
+            )
             return
         counts = load_providers(session, read_bundles(Path(path)))
         session.commit()
@@ -62,6 +78,24 @@ def reindex() -> None:
         rows = rebuild_index(session)
         session.commit()
     click.echo(f"Search index rebuilt: {rows} rows.")
+
+
+@click.group("data")
+def data_cli() -> None:
+    """Check the directory's data."""
+
+
+@data_cli.command("audit")
+@click.option("--examples", default=5, show_default=True, help="Example service ids shown per check.")
+@with_appcontext
+def data_audit(examples: int) -> None:
+    """Count services with data problems, each with example ids (see data/README.md)."""
+    from seed.audit import audit
+
+    with Session(db.get_engine()) as session:
+        checks = audit(session)
+    for check in checks:
+        click.echo(check.line(examples))
 
 
 def _has_organizations(session: Session) -> bool:

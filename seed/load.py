@@ -163,10 +163,14 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
         version=1,
         parent_organization_id=None,
     )
+    schemes: set[str] = set()
     for ident in bundle.get("identifiers", []):
+        # A merged bundle may carry two identifiers of one scheme: the second is told apart by its value.
+        suffix = f":{ident['identifier']}" if ident["scheme"] in schemes else ""
+        schemes.add(ident["scheme"])
         rows.add(
             OrganizationIdentifier,
-            id=stable_id("organization_identifier", f"{bundle['key']}:{ident['scheme']}"),
+            id=stable_id("organization_identifier", f"{bundle['key']}:{ident['scheme']}{suffix}"),
             organization_id=org_id,
             identifier_scheme=ident["scheme"],
             identifier_type=ident["type"],
@@ -225,9 +229,9 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 location_id=location_id,
                 number=phone["number"],
                 extension=phone.get("extension"),
-                type="voice",
+                type=phone.get("type", "voice"),
                 public_contact=False,
-                description=None,
+                description=phone.get("description"),
             )
         for code in loc.get("languages", []):
             rows.add(
@@ -252,7 +256,9 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
             email=bundle.get("email"),
             eligibility_description=svc.get("eligibility"),
             fees_description=COST_OPTIONS.get(svc.get("cost")),
-            assured_date=_date(svc.get("assured_date")),
+            # Only an organization's confirmation sets assured_date; the source list's date is listed_on.
+            assured_date=None,
+            listed_on=_date(svc.get("listed_on")),
             last_modified=now,
             cost=svc.get("cost"),
             delivery=svc.get("delivery", "in-person"),
@@ -315,7 +321,7 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 service_id=service_id,
                 kind=kind,
                 source="EOIR List of Pro Bono Legal Service Providers",
-                checked_on=_date(svc.get("assured_date")),
+                checked_on=_date(svc.get("listed_on")),
             )
         if svc.get("cost"):
             rows.add(
@@ -332,6 +338,7 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 id=stable_id("service_area", f"{svc['key']}:{index}"),
                 service_id=service_id,
                 name=area.get("name") or AREA_NAMES.get(area["scope"]) or area.get("state"),
+                description=area.get("description"),
                 extent_type=area["scope"],
                 scope=area["scope"],
                 state=area.get("state"),

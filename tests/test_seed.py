@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from matching.needs import get_taxonomy
 from models import Address, Location, Organization, SearchEntry, Service
-from seed.convert import clean_street, is_confidential, record_cost, record_credentials, record_needs, record_schedules
+from seed.convert import (
+    clean_street,
+    is_confidential,
+    record_cost,
+    record_credentials,
+    record_needs,
+    record_schedules,
+    screen,
+)
 from seed.load import load_providers, read_bundles
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed-data"
@@ -101,15 +109,26 @@ def bundles():
     return list(read_bundles())
 
 
-def test_the_bundle_keeps_every_seed_organization_and_site(bundles):
+def _seed_ids(name: str) -> tuple[set[str], set[str]]:
+    """Return the ids of a seed file's providers, and of the records left out (agencies, courts, sentences)."""
+    records = [json.loads(line) for line in (SEED_DIR / name).read_text().splitlines()]
+    left_out = {record_id for record_id, _reason in screen(records)[1]}
+    return {r["id"] for r in records} - left_out, left_out
+
+
+def test_the_bundle_keeps_every_seed_provider_and_leaves_out_agencies_courts_and_sentences(bundles):
     if not SEED_DIR.exists():
         pytest.skip("../shared/seed-data is not beside this checkout")
-    org_keys = {json.loads(line)["id"] for line in (SEED_DIR / "organizations.jsonl").read_text().splitlines()}
-    site_keys = {json.loads(line)["id"] for line in (SEED_DIR / "sites.jsonl").read_text().splitlines()}
+    org_keys, left_out_orgs = _seed_ids("organizations.jsonl")
+    site_keys, left_out_sites = _seed_ids("sites.jsonl")
     bundle_keys = {b["key"] for b in bundles}
     location_keys = {loc["key"] for b in bundles for loc in b["locations"]}
-    assert org_keys <= bundle_keys
-    assert site_keys <= location_keys
+    merged_keys = {key for b in bundles for key in b.get("merged_keys", [])}
+    assert org_keys <= bundle_keys | merged_keys
+    assert site_keys <= location_keys | merged_keys
+    assert "ny/executive-office-for-immigration-review-eoir" in left_out_orgs
+    assert "ny/created-by-pro-bono-net-and-the-immigrant-advoca" in left_out_orgs
+    assert not (left_out_orgs | left_out_sites) & (bundle_keys | location_keys | merged_keys)
 
 
 def test_the_bundle_places_almost_everything_and_flags_the_rest(bundles):
@@ -187,3 +206,66 @@ def test_seeded_directory_has_every_organization_and_no_address_for_confidential
         .where(Location.confidential.is_(True), Address.address_1 != "")
     ).scalar_one()
     assert leaks == 0
+
+
+def test_a_seeded_listing_keeps_its_list_date_apart_and_counts_as_never_confirmed(app, session):
+    from datetime import timedelta
+
+    from accounts.users import create_user
+    from listings.changes import confirm_listing, stale_services
+    from models.base import today
+
+    bundle = next(b for b in read_bundles() if b["key"] == "tx/human-rights-initiative-of-north-texas")
+    load_providers(session, [bundle])
+    session.commit()
+    service = session.execute(select(Service)).scalar_one()
+    assert (service.assured_date, str(service.listed_on)) == (None, bundle["services"][0]["listed_on"])
+    org_id = service.organization_id
+    user = create_user(session, email="o@example.org", password="a long password", role="ngo", organization_id=org_id)
+    assert [s.id for s, _org in stale_services(session, stale_after=timedelta(days=180))] == [service.id]
+    with app.app_context():
+        confirm_listing(session, user=user, service_id=service.id)
+    session.expire_all()
+    assert session.get(Service, service.id).assured_date == today()
+    assert stale_services(session, stale_after=timedelta(days=180)) == []
+
+
+def test_refresh_reloads_untouched_seeded_organizations_and_keeps_edited_and_claimed_ones(session):
+    from accounts.users import create_user
+    from models import Phone
+    from models.base import stable_id
+    from seed.refresh import refresh_providers
+
+    sample = [b for b in read_bundles() if b["key"].startswith("vt/") and b["phones"]][:4]
+    assert len(sample) == 4
+    load_providers(session, sample)
+    session.commit()
+    edited, claimed, changed, dropped = (stable_id("organization", b["key"]) for b in sample)
+    session.get(Organization, edited).version = 2  # an organization's edit bumps the version
+    session.commit()
+    create_user(session, email="o@example.org", password="a long password", role="ngo", organization_id=claimed)
+    new = [json.loads(json.dumps(b)) for b in sample[:3]]
+    for bundle in new:
+        bundle["phones"][0]["number"] = "802-555-0199"
+    done = refresh_providers(session, new)
+    session.commit()
+    assert done == {"refreshed": 1, "added": 0, "removed": 1, "kept": 2}
+    numbers = {
+        org_id: {p.number for p in session.execute(select(Phone).where(Phone.organization_id == org_id)).scalars()}
+        for org_id in (edited, claimed, changed)
+    }
+    assert numbers[changed] == {"802-555-0199"}
+    assert "802-555-0199" not in numbers[edited] | numbers[claimed]
+    assert session.get(Organization, dropped) is None
+    assert session.execute(select(func.count()).select_from(SearchEntry)).scalar_one() > 0
+
+
+def test_seed_refresh_command_says_what_it_did(runner, tmp_path):
+    sample = [b for b in read_bundles() if b["key"].startswith("vt/")][:5]
+    path = tmp_path / "providers.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for bundle in sample:
+            handle.write(json.dumps(bundle) + "\n")
+    runner.invoke(args=["seed", "--file", str(path)])
+    result = runner.invoke(args=["seed", "--refresh", "--file", str(path)])
+    assert "Reloaded 5 untouched organizations, added 0, removed 0" in result.output
