@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_day_names
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -111,6 +111,7 @@ DOCKET_LABELS = {
     "non-detained": _l("People who are not detained"),
     "both": _l("People in detention and people who are not detained"),
 }
+TEXT_PHONE_TYPES = ("text", "sms")  # HSDS phone types that take text messages, not calls
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
     "waitlist": _l("Waitlist"),
@@ -189,6 +190,9 @@ def reason_text(reason: Reason) -> str:
         case "distance":
             return _("%(km)s km away", km=p["km"])
         case "in_town":
+            # The point is a town or ZIP centre: the town is known, the distance is not.
+            if p.get("city") and p.get("street"):
+                return _("In %(town)s", town=p["city"])
             if p.get("city"):
                 return _("In %(town)s (exact address not listed)", town=p["city"])
             return _("Exact address not listed")
@@ -228,3 +232,71 @@ def reason_text(reason: Reason) -> str:
         case "remote":
             return _("Help by phone or online")
     return reason.code
+
+
+def asked_filters(query: dict) -> list[str]:
+    """Return the asked-for filters whose data a listing may not give (see UNKNOWABLE_FILTERS)."""
+    asked = {
+        "language": bool(query.get("languages")),
+        "accepting": bool(query.get("accepting")),
+        "credential": bool(query.get("credentials")),
+        "open_now": bool(query.get("open_now")),
+    }
+    return [name for name, on in asked.items() if on]
+
+
+def tier_words(query: dict, counts: dict) -> dict | None:
+    """Return the headings and the summary of the confirmed and the unknown results, or None when
+    no asked-for filter can be unknown (the results are then one list)."""
+    asked = asked_filters(query)
+    if not asked:
+        return None
+    languages = ", ".join(language_label(code) for code in query.get("languages") or [])
+    yes, unsure = counts["confirmed"], counts["unknown"]
+    if asked == ["language"]:
+        confirmed = _("They say they speak %(languages)s", languages=languages)
+        unknown = _("These don't list their languages: call to ask")
+        said = ngettext("%(num)d says it speaks %(languages)s", "%(num)d say they speak %(languages)s", yes,
+                        languages=languages)
+        unsaid = ngettext("%(num)d doesn't list its languages", "%(num)d don't list their languages", unsure)
+    elif asked == ["accepting"]:
+        confirmed = _("They say they take new clients")
+        unknown = _("These don't say if they take new clients: call to ask")
+        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes)
+        unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
+    elif asked == ["credential"]:
+        confirmed = _("They list the credential you asked for")
+        unknown = _("These don't list their credentials: call to ask")
+        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes)
+        unsaid = ngettext("%(num)d doesn't list its credentials", "%(num)d don't list their credentials", unsure)
+    elif asked == ["open_now"]:
+        confirmed = _("Open now")
+        unknown = _("These don't list their hours: call to ask")
+        said = ngettext("%(num)d is open now", "%(num)d are open now", yes)
+        unsaid = ngettext("%(num)d doesn't list its hours", "%(num)d don't list their hours", unsure)
+    else:
+        confirmed = _("They match everything you asked")
+        unknown = _("These don't list everything you asked about: call to ask")
+        said = ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+        unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
+    summary = _("%(said)s; %(unsaid)s.", said=said, unsaid=unsaid)
+    return {"confirmed": confirmed, "unknown": unknown, "summary": summary}
+
+
+def dial_href(phone: dict) -> str:
+    """Return the tel: or sms: link of a phone ({"number", "extension", "type"}) as a phone dials it."""
+    digits = "".join(ch for ch in phone["number"] if ch.isdigit() or ch == "+")
+    if phone.get("type") in TEXT_PHONE_TYPES:
+        return f"sms:{digits}"
+    extension = "".join(ch for ch in phone.get("extension") or "" if ch.isdigit())
+    return f"tel:{digits}" + (f",{extension}" if extension else "")
+
+
+def call_phone(phones: list[dict]) -> dict | None:
+    """Return the first phone one can call (not a fax, not a text line), or None."""
+    return next((p for p in phones if p.get("type") not in (*TEXT_PHONE_TYPES, "fax")), None)
+
+
+def text_phone(phones: list[dict]) -> dict | None:
+    """Return the first text-message line, or None."""
+    return next((p for p in phones if p.get("type") in TEXT_PHONE_TYPES), None)
