@@ -14,6 +14,7 @@ from web.words import (
     dial_href,
     lang,
     language_label,
+    listing_dates,
     need_label,
     text_phone,
     tier_words,
@@ -92,6 +93,7 @@ def page_context() -> dict:
         "dial_href": dial_href,
         "call_phone": call_phone,
         "text_phone": text_phone,
+        "listing_dates": listing_dates,
     }
 
 

@@ -1,9 +1,9 @@
 """Words for reasons, needs, languages, credentials and hours, in the seeker's language."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -117,6 +117,29 @@ CAPACITY_LABELS = {
     "waitlist": _l("Waitlist"),
     "not-accepting": _l("Not taking new clients"),
 }
+
+
+# Where a listing came from, said to a seeker: "Listed from <label>, July 2026".
+SOURCE_LABELS = {
+    "eoir/pro-bono-providers": _l("the EOIR pro bono list"),
+    "acf/orr-state-affiliates": _l("the refugee resettlement office's list of affiliates"),
+    "ccusa/agency-locator": _l("Catholic Charities USA's list of agencies"),
+    "lsc/office-locations": _l("the Legal Services Corporation's list of offices"),
+    "lsc/grantee-programs": _l("the Legal Services Corporation's list of programs"),
+    "lawhelpny/org-directory": _l("the LawHelpNY directory"),
+    "samhsa/findtreatment": _l("SAMHSA's FindTreatment directory"),
+    "nami/affiliate-directory": _l("NAMI's list of affiliates"),
+    "nami/warmline-directory": _l("NAMI's list of warmlines"),
+    "mha/affiliate-pages": _l("Mental Health America's list of affiliates"),
+    "988lifeline/crisis-centers": _l("the 988 Lifeline's list of crisis centers"),
+    "acf/fvpsa-tribal-grantees-fy2025": _l("the federal family violence program's list of tribal programs"),
+    "acf/fvpsa-state-administrators": _l("the federal family violence program's list of state offices"),
+    "acf/fysb-rhy-grantees": _l("the federal runaway and homeless youth program's list"),
+    "nnedv/state-coalitions": _l("the National Network to End Domestic Violence's list of state coalitions"),
+    "salvationarmy/location-finder": _l("the Salvation Army's list of locations"),
+}
+COALITION_DIRECTORY = _l("a state domestic violence coalition's directory")
+PUBLIC_DIRECTORY = _l("a public directory")
 
 
 def lang() -> str:
@@ -300,3 +323,42 @@ def call_phone(phones: list[dict]) -> dict | None:
 def text_phone(phones: list[dict]) -> dict | None:
     """Return the first text-message line, or None."""
     return next((p for p in phones if p.get("type") in TEXT_PHONE_TYPES), None)
+
+
+def source_label(sources: list[str]) -> str | None:
+    """Name the list a listing came from (the EOIR list first), or None when it has no source."""
+    if not sources:
+        return None
+    ordered = sorted(sources, key=lambda key: (key != "eoir/pro-bono-providers", key not in SOURCE_LABELS))
+    key = ordered[0]
+    if key in SOURCE_LABELS:
+        return str(SOURCE_LABELS[key])
+    return str(COALITION_DIRECTORY if key.endswith("/program-directory") else PUBLIC_DIRECTORY)
+
+
+def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date | None) -> dict:
+    """Say where a listing came from and when, apart from a real confirmation by the organization.
+
+    "Listed from the EOIR pro bono list, July 2026" is the date a list was compiled; only
+    "Confirmed by the organization on Dec 1, 2026" says that someone there checked it.
+    """
+    origin = source_label(sources)
+    if origin and listed_on:
+        month = format_skeleton("yMMMM", listed_on, locale=lang())
+        listed = _("Listed from %(source)s, %(month)s", source=origin, month=month)
+    elif origin:
+        listed = _("Listed from %(source)s", source=origin)
+    else:
+        listed = None
+    confirmed = (
+        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=lang()))
+        if confirmed_on
+        else None
+    )
+    lines = [line for line in (confirmed, listed) if line] or [_("Not yet confirmed by the organization")]
+    return {
+        "listed_on": listed_on.isoformat() if listed_on else None,
+        "confirmed_on": confirmed_on.isoformat() if confirmed_on else None,
+        "sources": list(sources),
+        "text": ". ".join(lines),
+    }
