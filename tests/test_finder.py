@@ -292,6 +292,8 @@ def test_thin_results_say_so_and_offer_a_wider_radius_remote_help_and_national_d
     text = _text(client, "/search?location=75201&need=asylum")
     assert "Few places near you" in text
     assert "Only 1 place with an office within 50 km matches your search." in text
+    # Said at the top too, with a link down to the ways on (a phone may never scroll that far).
+    assert '<a href="#ways-title">Only 1 place with an office within 50 km: other ways to get help</a>' in text
     assert "Look within 500 km: 3 places with an office" in text
     assert "radius_km=500" in text
     assert "List of Pro Bono Legal Service Providers (immigration court)" in text

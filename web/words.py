@@ -280,27 +280,30 @@ def tier_words(query: dict, counts: dict) -> dict | None:
         confirmed = _("They say they speak %(languages)s", languages=languages)
         unknown = _("These don't list their languages: call to ask")
         said = ngettext("%(num)d says it speaks %(languages)s", "%(num)d say they speak %(languages)s", yes,
-                        languages=languages)
+                        languages=languages) if yes else _("None say they speak %(languages)s", languages=languages)
         unsaid = ngettext("%(num)d doesn't list its languages", "%(num)d don't list their languages", unsure)
     elif asked == ["accepting"]:
         confirmed = _("They say they take new clients")
         unknown = _("These don't say if they take new clients: call to ask")
-        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes)
+        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes) if yes else _(
+            "None say they take new clients")
         unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
     elif asked == ["credential"]:
         confirmed = _("They list the credential you asked for")
         unknown = _("These don't list their credentials: call to ask")
-        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes)
+        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes) if yes else _(
+            "None list the credential")
         unsaid = ngettext("%(num)d doesn't list its credentials", "%(num)d don't list their credentials", unsure)
     elif asked == ["open_now"]:
         confirmed = _("Open now")
         unknown = _("These don't list their hours: call to ask")
-        said = ngettext("%(num)d is open now", "%(num)d are open now", yes)
+        said = ngettext("%(num)d is open now", "%(num)d are open now", yes) if yes else _("None are open now")
         unsaid = ngettext("%(num)d doesn't list its hours", "%(num)d don't list their hours", unsure)
     else:
         confirmed = _("They match everything you asked")
         unknown = _("These don't list everything you asked about: call to ask")
-        said = ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+        said = (ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+                if yes else _("None match everything you asked"))
         unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
     summary = _("%(said)s; %(unsaid)s.", said=said, unsaid=unsaid)
     return {"confirmed": confirmed, "unknown": unknown, "summary": summary}
