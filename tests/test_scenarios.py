@@ -180,7 +180,8 @@ SCENARIOS = [
         {"location": "78040", "need": "detention-bond"},
         1,
         [detention_steps],
-        finding="no detention provider serves Laredo in the bundle: the nearest are 250 km away",
+        finding="no detention provider serves Laredo in the bundle (no seed record names a detention center it "
+        "serves, see data/README.md); the nearest immigration providers are 240 km away in San Antonio",
     ),
     Scenario(
         "laredo-78040-detention-steps-and-ways-on",
@@ -193,7 +194,8 @@ SCENARIOS = [
         {"location": "Dilley, TX", "need": "detention-bond"},
         1,
         [detention_steps],
-        finding="no detention provider serves Dilley in the bundle (South Texas Family Residential Center)",
+        finding="no detention provider serves Dilley in the bundle (no seed record names a detention center it "
+        "serves, see data/README.md)",
     ),
     Scenario(
         "washington-dc-detention",
