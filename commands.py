@@ -31,6 +31,11 @@ def db_upgrade() -> None:
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
 @click.option(
+    "--refresh",
+    is_flag=True,
+    help="Also reload seeded organizations nobody has touched from the file, and remove those it no longer has.",
+)
+@click.option(
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False),
@@ -39,13 +44,23 @@ def db_upgrade() -> None:
     help="A providers file in Amparo's bundle format.",
 )
 @with_appcontext
-def seed(if_empty: bool, path: str) -> None:
+def seed(if_empty: bool, refresh: bool, path: str) -> None:
     """Load the bundled real providers (safe to run again: adds only what is missing)."""
     engine = db.get_engine()
     db.upgrade(engine)
     with Session(engine) as session:
         if if_empty and _has_organizations(session):
             click.echo("The directory already has data; nothing to load.")
+            return
+        if refresh:
+            from seed.refresh import refresh_providers
+
+            done = refresh_providers(session, list(read_bundles(Path(path))))
+            session.commit()
+            click.echo(
+                f"Reloaded {done['refreshed']} untouched organizations, added {done['added']}, removed "
+                f"{done['removed']} the file no longer has; kept {done['kept']} that were edited or are in use."
+            )
             return
         counts = load_providers(session, read_bundles(Path(path)))
         session.commit()

@@ -331,9 +331,12 @@ class Gazetteer:
 
     def _index_boroughs(self) -> None:
         """Add New York City's boroughs, each at the middle of its county's ZCTAs."""
+        by_county: dict[str, list[str]] = defaultdict(list)
+        for code, meta in self._meta.items():
+            if meta["state"] == "NY" and code in self._zcta:
+                by_county[meta["county"]].append(code)
         for name, county in BOROUGHS.items():
-            codes = [c for c, m in self._meta.items() if (m["state"], m["county"]) == ("NY", county)]
-            codes = [c for c in codes if c in self._zcta]
+            codes = by_county.get(county, [])
             if not codes:
                 continue
             lat, lon = _middle([self._zcta[c] for c in codes])

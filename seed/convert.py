@@ -103,6 +103,7 @@ ZIP_RE = re.compile(r"^\d{5}")
 # A source coordinate this far from its own ZIP's centroid is a misplaced city centroid.
 MAX_SOURCE_ZIP_KM = 40.0
 DIGEST_NAME = "source_phones.csv.gz"
+GRANT_ADMINISTRATORS = "acf/fvpsa-state-administrators"
 PLACES_OUT = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "places.csv.gz"
 
 
@@ -298,7 +299,10 @@ def clean_street(street: str) -> str:
 
 def make_location(record: dict, places: "Places", *, confidential: bool) -> dict:
     """Build a bundle location from a seed record that has an address or coordinates."""
-    address = record.get("address", {})
+    address = dict(record.get("address", {}))
+    if not address.get("city") and record.get("place") in places.names:
+        # A record that names only its Census place ("place": "4819000") is in that town.
+        address["city"], address["state"] = places.names[record["place"]][0], places.names[record["place"]][1]
     placed = place_record(record, places)
     location = {
         "key": record["id"],
@@ -439,9 +443,15 @@ def is_confidential(record: dict) -> bool:
 class Places:
     """Census place points by GEOID: the gazetteer's (where people are) and the Census internal points."""
 
-    def __init__(self, points: dict[str, tuple[float, float]], census: dict[str, tuple[float, float]]):
+    def __init__(
+        self,
+        points: dict[str, tuple[float, float]],
+        census: dict[str, tuple[float, float]],
+        names: dict[str, tuple[str, str]] | None = None,
+    ):
         self.points = points
         self.census = census
+        self.names = names or {}
         self._shared: set[tuple[float, float]] = set()
 
     def is_census_point(self, geoid: str | None, lat: float, lon: float) -> bool:
@@ -466,9 +476,11 @@ class Places:
 def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
     """Split records into providers and (id, reason) of the rest.
 
-    Left out: government agencies, their facilities and courts (matching.screening), and records
-    whose "name" is a sentence a directory's page left behind ("created by Pro Bono Net and the
-    Immigrant Advocates Network", "Currently, no program is operating. Please contact ...").
+    Left out: government agencies, their facilities and courts (matching.screening); the state
+    agencies that administer FVPSA grants (ACF lists them as "the agency that administers FVPSA
+    grants supporting domestic violence shelters": they fund programs, they do not help people);
+    and records whose "name" is a sentence a directory's page left behind ("created by Pro Bono
+    Net and the Immigrant Advocates Network", "Currently, no program is operating. Please ...").
     """
     from seed.audit import suspicious_name
 
@@ -476,6 +488,8 @@ def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
     for record in records:
         reason = government_reason(record.get("name", ""), record.get("description", ""))
         reason = reason or suspicious_name(record.get("name", ""))
+        if set(record.get("sources", [])) == {GRANT_ADMINISTRATORS}:
+            reason = reason or "a state agency that administers grants, not a provider"
         if reason:
             out.append((record["id"], reason))
         else:
@@ -488,7 +502,7 @@ def convert(seed_dir: Path, taxonomy: Taxonomy | None = None) -> list[dict]:
     taxonomy = taxonomy or get_taxonomy()
     organizations, _ = screen(_read_jsonl(seed_dir / "organizations.jsonl"))
     sites, _ = screen(_read_jsonl(seed_dir / "sites.jsonl"))
-    places = Places(load_places(PLACES_OUT), load_places(seed_dir / "places.csv"))
+    places = Places(load_places(PLACES_OUT), load_places(seed_dir / "places.csv"), load_place_names(PLACES_OUT))
     places.note_shared(organizations + sites)
     sites_by_org: dict[str, list[dict]] = defaultdict(list)
     for site in sites:
@@ -643,7 +657,7 @@ def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places: Pla
         needs = [c for c in needs if c not in implied]
     confidential = is_confidential(record)
     locations = []
-    if record.get("address") or record.get("geo"):
+    if record.get("address") or record.get("geo") or record.get("place") in places.points:
         locations.append(make_location(record, places, confidential=confidential))
     for site in sites:
         locations.append(make_location(site, places, confidential=is_confidential(site)))
@@ -721,6 +735,14 @@ def load_places(path: Path) -> dict[str, tuple[float, float]]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
         return {row["geoid"]: (float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)}
+
+
+def load_place_names(path: Path) -> dict[str, tuple[str, str]]:
+    """Return (display name, state) of each place by GEOID from the gazetteer's places file."""
+    from geo.gazetteer import display_name
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return {row["geoid"]: (display_name(row["name"])[0], row["state"]) for row in csv.DictReader(handle)}
 
 
 def write_bundles(bundles: list[dict], out: Path) -> None:

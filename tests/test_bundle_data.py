@@ -105,6 +105,7 @@ def test_no_government_agency_facility_or_court_is_a_provider(bundles):
     assert [b["key"] for b in bundles.values() if government_reason(b["name"], b.get("description", ""))] == []
     assert "ny/executive-office-for-immigration-review-eoir" not in bundles
     assert "ny/u-s-immigration-and-customs-enforcement" not in bundles
+    assert not [b["key"] for b in bundles.values() if b["sources"] == ["acf/fvpsa-state-administrators"]]
 
 
 def test_a_point_is_street_level_only_where_the_record_gives_a_street(bundles):
@@ -218,11 +219,20 @@ def test_every_bundle_phone_is_in_its_seed_record_itself(bundles):
                 assert (record.get("address") or record.get("place"))
 
 
-def test_records_left_out_are_agencies_courts_and_sentences_only():
+def test_records_left_out_are_agencies_courts_grant_administrators_and_sentences_only():
     if not SEED_DIR.exists():
         pytest.skip("../shared/seed-data is not beside this checkout")
     records = [json.loads(line) for line in (SEED_DIR / "organizations.jsonl").read_text().splitlines()]
     reasons = Counter(reason for _id, reason in screen(records)[1])
     assert reasons["a sentence, not a name"] == 3
     assert reasons["immigration court"] == 1
-    assert sum(reasons.values()) == 16
+    assert reasons["a state agency that administers grants, not a provider"] == 52
+    assert sum(reasons.values()) == 68
+
+
+def test_a_record_that_names_only_its_census_place_is_placed_in_that_town(bundles):
+    family_place = bundles["tx/the-family-place"]
+    [location] = family_place["locations"]
+    assert (location["address"]["city"], location["state"], location["precision"]) == ("Dallas", "TX", "place")
+    assert location["confidential"]  # a shelter published without a street
+    assert family_place["services"][0]["placement"] == "placed"

@@ -228,3 +228,44 @@ def test_a_seeded_listing_keeps_its_list_date_apart_and_counts_as_never_confirme
     session.expire_all()
     assert session.get(Service, service.id).assured_date == today()
     assert stale_services(session, stale_after=timedelta(days=180)) == []
+
+
+def test_refresh_reloads_untouched_seeded_organizations_and_keeps_edited_and_claimed_ones(session):
+    from accounts.users import create_user
+    from models import Phone
+    from models.base import stable_id
+    from seed.refresh import refresh_providers
+
+    sample = [b for b in read_bundles() if b["key"].startswith("vt/") and b["phones"]][:4]
+    assert len(sample) == 4
+    load_providers(session, sample)
+    session.commit()
+    edited, claimed, changed, dropped = (stable_id("organization", b["key"]) for b in sample)
+    session.get(Organization, edited).version = 2  # an organization's edit bumps the version
+    session.commit()
+    create_user(session, email="o@example.org", password="a long password", role="ngo", organization_id=claimed)
+    new = [json.loads(json.dumps(b)) for b in sample[:3]]
+    for bundle in new:
+        bundle["phones"][0]["number"] = "802-555-0199"
+    done = refresh_providers(session, new)
+    session.commit()
+    assert done == {"refreshed": 1, "added": 0, "removed": 1, "kept": 2}
+    numbers = {
+        org_id: {p.number for p in session.execute(select(Phone).where(Phone.organization_id == org_id)).scalars()}
+        for org_id in (edited, claimed, changed)
+    }
+    assert numbers[changed] == {"802-555-0199"}
+    assert "802-555-0199" not in numbers[edited] | numbers[claimed]
+    assert session.get(Organization, dropped) is None
+    assert session.execute(select(func.count()).select_from(SearchEntry)).scalar_one() > 0
+
+
+def test_seed_refresh_command_says_what_it_did(runner, tmp_path):
+    sample = [b for b in read_bundles() if b["key"].startswith("vt/")][:5]
+    path = tmp_path / "providers.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for bundle in sample:
+            handle.write(json.dumps(bundle) + "\n")
+    runner.invoke(args=["seed", "--file", str(path)])
+    result = runner.invoke(args=["seed", "--refresh", "--file", str(path)])
+    assert "Reloaded 5 untouched organizations, added 0, removed 0" in result.output
