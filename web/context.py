@@ -10,9 +10,14 @@ from web.words import (
     CREDENTIAL_HELP,
     CREDENTIAL_LABELS,
     DOCKET_LABELS,
+    call_phone,
+    dial_href,
     lang,
     language_label,
+    listing_dates,
     need_label,
+    text_phone,
+    tier_words,
 )
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "yi"}
@@ -84,6 +89,11 @@ def page_context() -> dict:
         "top_needs": top_needs,
         "need_family": need_family,
         "search_languages": SEARCH_LANGUAGES,
+        "tier_words": tier_words,
+        "dial_href": dial_href,
+        "call_phone": call_phone,
+        "text_phone": text_phone,
+        "listing_dates": listing_dates,
     }
 
 
