@@ -4,11 +4,12 @@ except the language cookie when a person picks a language, and the report form's
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from api.forms import SearchForm
-from extensions import SUPPORTED_LOCALES, limiter
+from extensions import limiter
 from finder.forms import ReportForm
 from finder.listing import load_listing
 from finder.reports import file_report
 from models.db import get_session
+from web.languages import site_code
 from web.search import SearchProblem, run_search
 from web.urls import same_site_path
 from web.words import week_hours
@@ -102,7 +103,8 @@ def credentials():
 @bp.get("/language/<code>")
 def choose_language(code: str):
     """Remember the language a person picked (the only cookie a seeker gets), then go back."""
-    if code not in SUPPORTED_LOCALES:
+    code = site_code(code)
+    if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(same_site_path(request.args.get("next"), default=url_for("finder.start")))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure)

@@ -1,32 +1,20 @@
-"""What every page template can use: language, direction, alternate-language links, quick exit."""
+"""What every page template can use: language, direction, alternate-language links, units, quick exit."""
 
 from flask import Flask, current_app, request, url_for
 
-from extensions import SUPPORTED_LOCALES
 from matching.needs import get_taxonomy
+from web.languages import BY_CODE, current_language, offered_codes, uses_miles
 from web.words import (
     CAPACITY_LABELS,
     COST_LABELS,
     CREDENTIAL_HELP,
     CREDENTIAL_LABELS,
     DOCKET_LABELS,
-    lang,
     language_label,
+    need_description,
+    need_gloss,
     need_label,
 )
-
-RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "yi"}
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Español",
-    "ar": "العربية",
-    "zh": "中文",
-    "vi": "Tiếng Việt",
-    "ht": "Kreyòl ayisyen",
-    "fr": "Français",
-    "pt": "Português",
-}
-
 
 # Languages offered in the search form, most asked-for first among immigrants in the US.
 SEARCH_LANGUAGES = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "tl", "ko", "ru", "hi", "fa", "so", "am", "hmn"]
@@ -34,9 +22,8 @@ SEARCH_LANGUAGES = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "tl", "ko", 
 
 def top_needs() -> list[dict]:
     """Return the top-level needs with label, icon and hint in the current language."""
-    code = lang()
     return [
-        {"code": need.code, "label": need.label(code), "icon": need.icon, "hint": need.description(code)}
+        {"code": need.code, "label": need_label(need.code), "icon": need.icon, "hint": need_description(need.code)}
         for need in get_taxonomy().top_level
     ]
 
@@ -49,7 +36,8 @@ def need_family(code: str | None) -> dict | None:
     top = (taxonomy.ancestors(code) or [code])[-1]
     return {
         "top": top,
-        "children": [(child, taxonomy[child].label(lang())) for child in taxonomy[top].children],
+        "children": [(child, need_label(child)) for child in taxonomy[top].children],
+        "glosses": {child: need_gloss(child) for child in taxonomy[top].children},
         "is_immigration_legal": top == "immigration-legal",
     }
 
@@ -67,14 +55,17 @@ def url_with(**changes) -> str:
 
 def page_context() -> dict:
     """Return the names every template gets."""
-    code = lang()
+    language = current_language()
     return {
-        "current_lang": code,
-        "text_direction": "rtl" if code in RTL_LANGUAGES else "ltr",
-        "site_languages": [(c, LANGUAGE_NAMES.get(c, c)) for c in SUPPORTED_LOCALES],
+        "current_lang": language.code,
+        "current_lang_name": language.name,
+        "text_direction": "rtl" if language.rtl else "ltr",
+        "site_languages": [(code, BY_CODE[code].name) for code in offered_codes()],
+        "miles": uses_miles(),
         "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
         "url_with": url_with,
         "need_label": need_label,
+        "need_gloss": need_gloss,
         "language_label": language_label,
         "credential_labels": CREDENTIAL_LABELS,
         "credential_help": CREDENTIAL_HELP,

@@ -12,6 +12,7 @@ from geo import state_name
 from matching.engine import DAY_CODES, Reason, hours_on, local_time
 from matching.index import compact_hours
 from matching.needs import get_taxonomy
+from web.languages import current_language
 
 CREDENTIAL_LABELS = {
     "doj-recognized": _l("DOJ-recognized organization"),
@@ -111,6 +112,15 @@ DOCKET_LABELS = {
     "non-detained": _l("People who are not detained"),
     "both": _l("People in detention and people who are not detained"),
 }
+# Languages Babel (CLDR) has no name for, or names in a way our readers would not expect
+# (Babel reads "tl" as Filipino of the Philippines). Provider records use these codes.
+LANGUAGE_LABELS = {
+    "hmn": _l("Hmong"),
+    "tl": _l("Tagalog"),
+    "ase": _l("American Sign Language"),
+    "mix": _l("Mixtec"),
+    "yua": _l("Yucatec Maya"),
+}
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
     "waitlist": _l("Waitlist"),
@@ -119,14 +129,21 @@ CAPACITY_LABELS = {
 
 
 def lang() -> str:
-    """Return the current language code."""
-    return str(get_locale() or "en")
+    """Return the current language's code, as in URLs and ``<html lang>`` ("es", "zh-Hant", "tl")."""
+    return current_language().code
+
+
+def locale() -> Locale:
+    """Return the current Babel locale, for dates, times and names."""
+    return get_locale() or Locale("en")
 
 
 def language_label(code: str) -> str:
-    """Return a language's name in the current language ("es" -> "español" or "Spanish")."""
+    """Return a language's name in the current language ("es" -> "español" or "Spanish"; "hmn" -> "hmong")."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
     try:
-        return Locale.parse(code).get_display_name(lang()) or code
+        return Locale.parse(code).get_display_name(locale()) or code
     except (UnknownLocaleError, ValueError):
         return code
 
@@ -134,7 +151,19 @@ def language_label(code: str) -> str:
 def need_label(code: str) -> str:
     """Return a need's label in the current language."""
     taxonomy = get_taxonomy()
-    return taxonomy[code].label(lang()) if code in taxonomy else code
+    return _(taxonomy[code].label) if code in taxonomy else code
+
+
+def need_description(code: str) -> str:
+    """Return a need's description in the current language."""
+    return _(get_taxonomy()[code].description)
+
+
+def need_gloss(code: str) -> str | None:
+    """Return a legal term's one-sentence gloss in the current language, or None when it has none."""
+    taxonomy = get_taxonomy()
+    gloss = taxonomy[code].gloss if code in taxonomy else None
+    return _(gloss) if gloss else None
 
 
 def state_label(code: str | None) -> str:
@@ -144,7 +173,7 @@ def state_label(code: str | None) -> str:
 
 def day_names() -> dict[str, str]:
     """Return weekday names in the current language, keyed by RFC 5545 code ("MO" -> "Monday")."""
-    names = get_day_names("wide", locale=lang())
+    names = get_day_names("wide", locale=locale())
     return {code: names[index] for index, code in enumerate(DAY_CODES)}
 
 
@@ -153,7 +182,7 @@ def clock(value: str) -> str:
     if value == "24:00":
         value = "23:59"
     hour, minute = (int(part) for part in value.split(":"))
-    return format_time(time(hour, minute), format="short", locale=lang())
+    return format_time(time(hour, minute), format="short", locale=locale())
 
 
 def hours_text(spans: list[tuple[str, str]]) -> str:
