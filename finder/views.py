@@ -5,9 +5,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from api.forms import SearchForm
 from extensions import limiter
-from finder.forms import ReportForm
+from finder.forms import ReportForm, TranslationReportForm
 from finder.listing import load_listing
-from finder.reports import file_report
+from finder.reports import file_report, page_path
 from models.db import get_session
 from web.languages import site_code
 from web.search import SearchProblem, run_search
@@ -82,6 +82,25 @@ def report(service_id: str):
         file_report(get_session(), service_id=service_id, kind=form.kind.data, message=form.message.data or "")
         return render_template("finder/report_thanks.html", listing=listing)
     return render_template("finder/report.html", listing=listing, form=form), 400 if form.errors else 200
+
+
+@bp.route("/report/translation", methods=["GET", "POST"])
+@limiter.limit("5 per hour; 20 per day", methods=["POST"])
+def report_translation():
+    """Report a translation problem on any page: no account; the page's path and the language come along."""
+    form = TranslationReportForm(page=request.args.get("page"), language=request.args.get("lang"))
+    if form.validate_on_submit():
+        file_report(
+            get_session(),
+            service_id=None,
+            kind="translation",
+            message=form.message.data,
+            page=form.page.data,
+            language=site_code(form.language.data),
+        )
+        return render_template("finder/report_thanks.html", listing=None, page=page_path(form.page.data))
+    back = page_path(form.page.data)
+    return render_template("finder/report_translation.html", form=form, back=back), 400 if form.errors else 200
 
 
 @bp.get("/my-list")

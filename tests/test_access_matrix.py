@@ -127,7 +127,7 @@ ROUTES = [
 # Open to everyone: the public site and APIs, and the account pages one uses before logging in.
 PUBLIC = {
     "/", "/search", "/provider/<service_id>", "/provider/<service_id>/report", "/my-list", "/privacy",
-    "/help/credentials", "/language/<code>", "/static/<path:filename>", "/referral/status",
+    "/help/credentials", "/language/<code>", "/static/<path:filename>", "/referral/status", "/report/translation",
     "/account/login", "/account/register", "/account/reset", "/account/reset/<token>",
     "/account/invitations/<token>",
     "/api/v1/search", "/api/v1/needs", "/api/docs", "/api/openapi.json", "/api/hsds/",
