@@ -26,6 +26,12 @@ def _choices(*values: str) -> list[SelectChoice]:
     return [SelectChoice(""), *(SelectChoice(value) for value in values)]
 
 
+class YesNoField(BooleanField):
+    """A yes/no parameter: "true", "y", "1" or "on" say yes; "false", "n", "0" or nothing say no."""
+
+    false_values = (False, "false", "False", "n", "no", "0", "off", "")
+
+
 class CodeListField(StringField):
     """Codes given as "es,fr" or as a repeated parameter."""
 
@@ -50,6 +56,11 @@ class SearchForm(Form):
     credential = SelectField(_l("Credential"), choices=_choices(*CREDENTIAL_KINDS), default="")
     accepting = BooleanField(_l("Accepting new clients"))
     open_now = BooleanField(_l("Open now"))
+    # Unknown is not no: without "strict", listings that do not say come after the confirmed ones.
+    language_strict = YesNoField(_l("Only listings that say they speak the language"))
+    accepting_strict = YesNoField(_l("Only listings that say they take new clients"))
+    credential_strict = YesNoField(_l("Only listings that list the credential"))
+    open_now_strict = YesNoField(_l("Only listings that list their hours"))
     delivery = SelectField(_l("In person or remote"), choices=_choices("in-person", "remote"), default="")
     radius_km = IntegerField(_l("Distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)])

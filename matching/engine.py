@@ -1,8 +1,12 @@
 """The matching engine: filter, rank and explain services-at-locations for a seeker.
 
-Plain functions over the search index. Ranking is by fit first (need, language, capacity),
-then by distance, then by name and id, so the same query always gives the same order.
-Reasons are codes with parameters; the web layer words them in the seeker's language.
+Plain functions over the search index. Unknown is not no: where a filter asks what a listing does
+not say (its languages, whether it takes new clients, its credentials, its hours), the listing stays,
+ranked after the confirmed ones and marked, unless the filter is strict. Ranking is one sort key per
+result (RANK_KEYS, in order): confirmed before unknown, then fit (need, language, capacity), then the
+nearest kind of place (a site before an area), an exact address before a town or ZIP centre, then
+distance, name and id, so the same query always gives the same order. Reasons are codes with
+parameters; the web layer words them in the seeker's language.
 """
 
 import math
@@ -11,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, null, select
+from sqlalchemy import bindparam, null, or_, select
 from sqlmodel import Session
 
 from geo import EARTH_RADIUS_KM, bounding_box, distance_km
@@ -23,7 +27,22 @@ CAPACITY_RANK = {"accepting": 2, None: 1, "waitlist": 0, "not-accepting": -1}
 # A nearby site first, then the most local area that covers the seeker.
 SCOPE_RANK = {None: 0, "county": 1, "state": 2, "national": 3}
 DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-ASSUMED_LANGUAGES = frozenset({"en"})  # a US listing that names no language is taken to speak English
+# Filters whose data a listing may not give: without it the listing is "unknown", not "no".
+UNKNOWABLE_FILTERS = ("language", "accepting", "credential", "open_now")
+# Points that are a street address; "zip" and "place" are only a centre (location.geocode_precision).
+EXACT_PRECISIONS = frozenset({"source", "manual"})
+# The sort key of a result, in order (search() builds it; a SQL ranking must keep this order):
+RANK_KEYS = (
+    "unknown_filters",  # how many asked-for filters the listing does not answer (0: confirmed)
+    "general_need",  # 0 for the need itself or a child of it, 1 for a general parent need
+    "languages_matched",  # more of the asked-for languages first
+    "capacity",  # accepting, unknown, waitlist, not accepting
+    "scope",  # a site, then a county, a state, the whole country
+    "inexact_site",  # an exact address before a town or ZIP centre
+    "distance_km",
+    "organization_name",
+    "service_id",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,8 @@ class SearchQuery:
     delivery: str | None = None  # "in-person" or "remote"
     radius_km: float = 50.0
     now: datetime | None = None  # aware, or naive UTC; injectable so that "open now" is testable
+    # Filters (of UNKNOWABLE_FILTERS) that keep confirmed matches only, leaving out the unknown ones.
+    strict: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,12 +99,21 @@ class Match:
     open_now: bool | None
     hours: str = ""
     timezone: str | None = None
+    geocode_precision: str | None = None
+    city: str | None = None
+    # Asked-for filters this listing does not answer (see UNKNOWABLE_FILTERS), in that order.
+    unknown: tuple[str, ...] = ()
     reasons: list[Reason] = field(default_factory=list)
 
     @property
     def area_only(self) -> bool:
         """Tell whether the service matched through its area, with no site nearby."""
         return self.location_id is None
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether the site's point is its street address (not a town or ZIP centre)."""
+        return self.location_id is not None and self.geocode_precision in EXACT_PRECISIONS
 
 
 @dataclass
@@ -92,6 +122,9 @@ class SearchResult:
     page: int
     per_page: int
     matches: list[Match]
+    confirmed: int = 0  # results that answer every asked-for filter
+    unknown: int = 0  # results ranked after them: they do not say (languages, capacity, ...)
+    nearby: int = 0  # results with a site within the radius (the rest match through their area)
 
 
 class UnknownNeed(ValueError):
@@ -117,6 +150,7 @@ RANK_COLUMNS = [
     SearchEntry.hours,
     SearchEntry.timezone,
     SearchEntry.organization_name,
+    SearchEntry.geocode_precision,
 ]
 COLUMNS = [
     SearchEntry.id,
@@ -141,6 +175,8 @@ COLUMNS = [
     SearchEntry.delivery,
     SearchEntry.hours,
     SearchEntry.timezone,
+    SearchEntry.geocode_precision,
+    SearchEntry.city,
 ]
 
 
@@ -164,6 +200,8 @@ def _rank_columns(kind: str, languages: bool, credentials: bool, hours: bool) ->
     unused = set()
     if kind.startswith("site"):
         unused |= {"scope", "state", "county"}
+    else:
+        unused.add("geocode_precision")
     if not languages:
         unused.add("languages")
     if not credentials:
@@ -175,9 +213,13 @@ def _rank_columns(kind: str, languages: bool, credentials: bool, hours: bool) ->
 
 
 @lru_cache(maxsize=256)
-def _statement(kind: str, cost: str | None, accepting: bool, delivery: str | None, columns: tuple[bool, bool, bool]):
+def _statement(
+    kind: str, cost: str | None, accepting: str | None, delivery: str | None, columns: tuple[bool, bool, bool]
+):
     """Build (once) the candidate query for a kind of lookup and the filters cheap to apply in SQL.
 
+    ``accepting``: "strict" keeps services accepting new clients; "or-unknown" keeps those that do
+    not say as well (they rank after); None looks at no capacity.
     kind "site": a need code near the seeker, one range on the (need_code, latitude) index;
     "site-direct": the same, only for a service's own tag; "national", and "area" by (scope, state).
     Statements are cached with bound parameters: building SQL per search costs more than running it.
@@ -202,8 +244,10 @@ def _statement(kind: str, cost: str | None, accepting: bool, delivery: str | Non
         where.append(SearchEntry.cost == "free")
     elif cost == "sliding-scale":
         where.append(SearchEntry.cost.in_(("free", "sliding-scale")))
-    if accepting:
+    if accepting == "strict":
         where.append(SearchEntry.capacity == "accepting")
+    elif accepting == "or-unknown":
+        where.append(or_(SearchEntry.capacity == "accepting", SearchEntry.capacity.is_(None)))
     if delivery == "remote":
         where.append(SearchEntry.delivery != "in-person")
     elif delivery == "in-person":
@@ -221,7 +265,8 @@ def candidate_rows(session: Session, query: SearchQuery) -> list:
     any_row, direct_only = wanted_needs(query.need)
     min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.radius_km)
     box = {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
-    filters = (query.cost, query.accepting, query.delivery,
+    accepting = ("strict" if "accepting" in query.strict else "or-unknown") if query.accepting else None
+    filters = (query.cost, accepting, query.delivery,
                (bool(query.languages), bool(query.credentials), query.open_now))
     connection = session.connection()
     rows = []
@@ -278,19 +323,20 @@ def _codes(bar: str) -> list[str]:
 
 
 def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchResult:
-    """Return one page of ranked matches for ``query``."""
+    """Return one page of ranked matches for ``query``, with the counts of each kind of result."""
     now = query.now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     wanted_languages = set(query.languages)
     wanted_credentials = set(query.credentials)
+    strict = query.strict
     county = county_key(query.county)
     # Haversine inlined: this loop runs for every candidate, and a call per row costs more than the math.
     lat0, lon0, radius = math.radians(query.lat), math.radians(query.lon), query.radius_km
     cos_lat0 = math.cos(lat0)
     best: dict[str, tuple] = {}
     for (entry_id, service_id, need_code, _direct, lat, lon, scope, state, row_county, languages, _cost, credentials,
-         capacity, _delivery, hours, timezone, organization_name) in candidate_rows(session, query):
+         capacity, _delivery, hours, timezone, organization_name, precision) in candidate_rows(session, query):
         if lat is not None:
             half_dlat = (math.radians(lat) - lat0) / 2
             half_dlon = (math.radians(lon) - lon0) / 2
@@ -304,39 +350,68 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
             distance = None
         else:
             continue
-        spoken = set(languages.strip("|").split("|")) if languages else ASSUMED_LANGUAGES
-        if wanted_languages and not spoken & wanted_languages:
-            continue
-        if wanted_credentials and not wanted_credentials.intersection(credentials.strip("|").split("|")):
-            continue
-        if query.open_now and not is_open(hours, timezone or query.timezone, now):
-            continue
-        key = (
-            0 if query.need is not None and need_code != query.need else -1,
+        unknown = []
+        spoken = set(languages.strip("|").split("|")) if languages else set()
+        if wanted_languages:
+            if not spoken:
+                if "language" in strict:
+                    continue
+                unknown.append("language")
+            elif not spoken & wanted_languages:
+                continue
+        if query.accepting and capacity is None:
+            unknown.append("accepting")  # the SQL kept only accepting or unknown (unless strict)
+        if wanted_credentials:
+            held = set(credentials.strip("|").split("|")) if credentials else set()
+            if not held:
+                if "credential" in strict:
+                    continue
+                unknown.append("credential")
+            elif not held & wanted_credentials:
+                continue
+        if query.open_now:
+            is_open_now = is_open(hours, timezone or query.timezone, now)
+            if is_open_now is False or (is_open_now is None and "open_now" in strict):
+                continue
+            if is_open_now is None:
+                unknown.append("open_now")
+        key = (  # RANK_KEYS, in order
+            len(unknown),
+            1 if query.need is not None and need_code != query.need else 0,
             -len(spoken & wanted_languages),
             -CAPACITY_RANK.get(capacity, 1),
             SCOPE_RANK.get(scope, 0),
+            0 if lat is None or precision in EXACT_PRECISIONS else 1,
             distance if distance is not None else 0.0,
             organization_name.lower(),
             service_id,
         )
         current = best.get(service_id)
         if current is None or key < current[0]:
-            best[service_id] = (key, entry_id, distance)
+            best[service_id] = (key, entry_id, distance, tuple(unknown))
     ranked = sorted(best.values())
     start = (page - 1) * per_page
     shown = ranked[start : start + per_page]
     full = {
         row.id: row
         for row in session.connection().execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _ in shown]))
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _ in shown]))
         )
     }
-    matches = [_match(full[entry_id], distance, now, query) for _, entry_id, distance in shown]
-    return SearchResult(total=len(ranked), page=page, per_page=per_page, matches=matches)
+    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown in shown]
+    confirmed = sum(1 for key, _, _, _ in ranked if key[0] == 0)
+    return SearchResult(
+        total=len(ranked),
+        page=page,
+        per_page=per_page,
+        matches=matches,
+        confirmed=confirmed,
+        unknown=len(ranked) - confirmed,
+        nearby=sum(1 for _, _, distance, _ in ranked if distance is not None),
+    )
 
 
-def _match(row, distance: float | None, now: datetime, query: SearchQuery) -> Match:
+def _match(row, distance: float | None, unknown: tuple[str, ...], now: datetime, query: SearchQuery) -> Match:
     """Build a Match with its reasons; the shown distance is geopy's great-circle distance."""
     open_now = is_open(row.hours, row.timezone or query.timezone, now)
     if row.latitude is not None:
@@ -364,6 +439,9 @@ def _match(row, distance: float | None, now: datetime, query: SearchQuery) -> Ma
         open_now=open_now,
         hours=row.hours,
         timezone=row.timezone or query.timezone,
+        geocode_precision=row.geocode_precision,
+        city=row.city,
+        unknown=unknown,
     )
     match.reasons = explain(match, row, query)
     return match
@@ -372,8 +450,11 @@ def _match(row, distance: float | None, now: datetime, query: SearchQuery) -> Ma
 def explain(match: Match, row, query: SearchQuery) -> list[Reason]:
     """Say why a result matched, most telling first."""
     reasons = []
-    if match.distance_km is not None:
+    if match.distance_km is not None and match.exact:
         reasons.append(Reason("distance", {"km": round(match.distance_km, 1)}))
+    elif match.distance_km is not None:
+        # A town or ZIP centre: its distance would be made up ("0.0 km"), its town is not.
+        reasons.append(Reason("in_town", {"city": match.city, "state": row.state}))
     elif row.scope == "national":
         reasons.append(Reason("area_national"))
     elif row.scope == "state":
@@ -390,14 +471,22 @@ def explain(match: Match, row, query: SearchQuery) -> list[Reason]:
     for code in query.languages:
         if code in match.languages:
             reasons.append(Reason("language", {"language": code}))
+    if "language" in match.unknown:
+        reasons.append(Reason("language_unknown"))
     if match.cost in ("free", "sliding-scale"):
         reasons.append(Reason(match.cost.replace("-", "_")))
     for credential in match.credentials:
         reasons.append(Reason("credential", {"credential": credential}))
+    if "credential" in match.unknown:
+        reasons.append(Reason("credential_unknown"))
     if match.capacity == "accepting":
         reasons.append(Reason("accepting"))
+    if "accepting" in match.unknown:
+        reasons.append(Reason("accepting_unknown"))
     if match.open_now:
         reasons.append(Reason("open_now"))
+    if "open_now" in match.unknown:
+        reasons.append(Reason("hours_unknown"))
     if match.delivery in ("remote", "both"):
         reasons.append(Reason("remote"))
     return reasons

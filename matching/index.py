@@ -1,7 +1,8 @@
 """Build the search index (models.search.SearchEntry) from the HSDS tables.
 
 Call ``reindex_services`` after any change to a service, its locations or its organization;
-``rebuild_index`` after a bulk load. Both leave committing to the caller.
+``rebuild_index`` after a bulk load. Both leave committing to the caller. Government agencies, their
+facilities and immigration courts (matching.screening) get no rows: they are never offered as help.
 """
 
 from collections import defaultdict
@@ -11,7 +12,9 @@ from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
 from matching.needs import get_taxonomy
+from matching.screening import government_reason
 from models import (
+    Address,
     Attribute,
     Credential,
     Language,
@@ -86,11 +89,16 @@ def rebuild_index(session: Session) -> int:
 def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
     """Compute the index rows of a batch of services with a fixed number of queries."""
     taxonomy = get_taxonomy()
-    services = session.execute(
-        select(Service, Organization.name)
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.id.in_(service_ids), Service.status == "active", Organization.status == "published")
-    ).all()
+    services = [
+        (service, name)
+        for service, name, description in session.execute(
+            select(Service, Organization.name, Organization.description)
+            .join(Organization, Organization.id == Service.organization_id)
+            .where(Service.id.in_(service_ids), Service.status == "active", Organization.status == "published")
+        )
+        # Agencies, their facilities and immigration courts are never offered as help, however they got in.
+        if government_reason(name, description or "") is None
+    ]
     if not services:
         return []
     ids = [service.id for service, _ in services]
@@ -123,6 +131,13 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
     ):
         sites[sal.service_id].append((sal, location))
     location_ids = [loc.id for pairs in sites.values() for _, loc in pairs]
+    towns = {}
+    for chunk in _chunks(location_ids):
+        for location_id, city in session.execute(
+            select(Address.location_id, Address.city).where(Address.location_id.in_(chunk))
+        ):
+            if city and city.strip():
+                towns.setdefault(location_id, city.strip())
     location_languages = defaultdict(set)
     for chunk in _chunks(location_ids):
         for location_id, code in session.execute(
@@ -175,6 +190,9 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "service_at_location_id": sal.id,
                         "latitude": location.latitude,
                         "longitude": location.longitude,
+                        "geocode_precision": location.geocode_precision,
+                        # A confidential site's town stays private, like the rest of its address.
+                        "city": None if location.confidential else towns.get(location.id),
                         "scope": None,
                         "state": location.state,
                         "county": location.county,
@@ -196,6 +214,8 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "service_at_location_id": None,
                         "latitude": None,
                         "longitude": None,
+                        "geocode_precision": None,
+                        "city": None,
                         "scope": area.scope,
                         "state": area.state if area.scope != "national" else None,
                         "county": county_key(area.name) if area.scope == "county" else None,

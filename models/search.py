@@ -26,6 +26,10 @@ class SearchEntry(SQLModel, table=True):
     # A site row has coordinates; an area row has a scope (national, state, county) instead.
     latitude: float | None = None
     longitude: float | None = None
+    # How the site's point was found (location.geocode_precision): only "source" and "manual" are a
+    # street address; "zip" and "place" are a centre, shown as "in <city> (exact address not listed)".
+    geocode_precision: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)  # the site's town; never a confidential site's
     scope: str | None = Field(default=None, max_length=20)
     state: str | None = Field(default=None, max_length=2)
     county: str | None = Field(default=None, max_length=100)

@@ -39,6 +39,8 @@ def make_service(
     hours: list[tuple[str, str, str]] = (),
     phone: str | None = "214-555-0100",
     public_phone: str | None = None,
+    precision: str = "manual",
+    city: str = "Dallas",
 ) -> Service:
     """Create an organization with one service (and one site when lat/lon are given); index it."""
     ensure_taxonomy(session)
@@ -55,7 +57,7 @@ def make_service(
             latitude=lat,
             longitude=lon,
             confidential=confidential,
-            geocode_precision="manual",
+            geocode_precision=precision,
             state=state,
             county=county,
             timezone="America/Chicago",
@@ -63,7 +65,7 @@ def make_service(
         session.add(location)
         session.flush()
         session.add(
-            Address(location_id=location.id, address_1=street, city="Dallas", state_province="TX", postal_code="75201")
+            Address(location_id=location.id, address_1=street, city=city, state_province="TX", postal_code="75201")
         )
         session.add(ServiceAtLocation(service_id=service.id, location_id=location.id))
         if phone:

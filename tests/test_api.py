@@ -19,8 +19,15 @@ def test_search_75201_lists_the_dallas_immigration_providers_nearest_first(seede
     distances = [r["distance_km"] for r in answer["results"] if r["distance_km"] is not None]
     assert distances == sorted(distances)
     for result in top:
-        assert result["distance_km"] is not None
-        assert result["reasons"][0].endswith("km away")
+        # A street address gives a distance; a town or ZIP centre gives the town instead.
+        if result["location_precision"] == "exact":
+            assert result["distance_km"] is not None
+            assert result["reasons"][0].endswith("km away")
+        else:
+            assert result["location_precision"] == "approximate"
+            assert result["distance_km"] is None
+            assert result["approximate_distance_km"] is not None
+            assert result["reasons"][0] == f"In {result['town']} (exact address not listed)"
 
 
 @pytest.mark.seeded

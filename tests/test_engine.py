@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from matching.engine import SearchQuery, UnknownNeed, search
+from matching.engine import Reason, SearchQuery, UnknownNeed, search
 from tests.factories import make_service
 
 DALLAS = {"lat": 32.7904, "lon": -96.8044, "state": "TX", "county": "Dallas County", "timezone": "America/Chicago"}
@@ -54,16 +54,91 @@ def test_radius_excludes_sites_beyond_it(session):
     assert names(search(session, query(need="asylum", radius_km=60))) == ["Fort Worth"]
 
 
-def test_language_filter_keeps_speakers_and_says_so(session):
+def test_a_language_filter_lists_confirmed_speakers_first_then_listings_that_name_no_language(session):
     make_service(session, name="Bilingual", needs=["counseling"], lat=32.85, lon=-96.80, languages=["en", "es"])
     make_service(session, name="English only", needs=["counseling"], lat=32.80, lon=-96.80, languages=["en"])
     make_service(session, name="Unknown", needs=["counseling"], lat=32.80, lon=-96.80)
     result = search(session, query(need="counseling", languages=("es",)))
-    assert names(result) == ["Bilingual"]
+    # The unknown one is nearer, yet ranks after the confirmed one; the English-only one is left out.
+    assert names(result) == ["Bilingual", "Unknown"]
+    assert (result.confirmed, result.unknown, result.total) == (1, 1, 2)
+    assert [m.unknown for m in result.matches] == [(), ("language",)]
     assert any(r.code == "language" and r.params == {"language": "es"} for r in result.matches[0].reasons)
-    # A listing that names no language is taken to speak English.
-    english = set(names(search(session, query(need="counseling", languages=("en",)))))
-    assert english == {"Bilingual", "English only", "Unknown"}
+    assert "language_unknown" in [r.code for r in result.matches[1].reasons]
+    # A listing that names no language is no longer taken to speak English: it is unknown.
+    english = search(session, query(need="counseling", languages=("en",)))
+    assert names(english) == ["English only", "Bilingual", "Unknown"]
+    assert english.unknown == 1
+
+
+def test_a_strict_language_filter_keeps_confirmed_speakers_only(session):
+    make_service(session, name="Bilingual", needs=["counseling"], lat=32.85, lon=-96.80, languages=["en", "es"])
+    make_service(session, name="Unknown", needs=["counseling"], lat=32.80, lon=-96.80)
+    result = search(session, query(need="counseling", languages=("es",), strict=frozenset({"language"})))
+    assert names(result) == ["Bilingual"]
+    assert (result.confirmed, result.unknown) == (1, 0)
+
+
+def test_accepting_credential_and_open_now_filters_keep_listings_that_do_not_say_after_the_confirmed(session):
+    weekday = [("MO", "09:00", "17:00")]
+    make_service(session, name="Says all", needs=["asylum"], lat=32.95, lon=-96.80, capacity="accepting",
+                 credentials=["doj-recognized"], hours=weekday)
+    make_service(session, name="Says nothing", needs=["asylum"], lat=32.80, lon=-96.80)
+    make_service(session, name="Says no", needs=["asylum"], lat=32.80, lon=-96.80, capacity="waitlist",
+                 credentials=["attorney"], hours=[("SA", "09:00", "12:00")])
+    monday_10_dallas = datetime(2026, 11, 23, 16, 0)
+    asked = {"accepting": True, "credentials": ("doj-recognized",), "open_now": True, "now": monday_10_dallas}
+    result = search(session, query(need="asylum", **asked))
+    assert names(result) == ["Says all", "Says nothing"]
+    assert result.matches[1].unknown == ("accepting", "credential", "open_now")
+    codes = [r.code for r in result.matches[1].reasons]
+    assert {"accepting_unknown", "credential_unknown", "hours_unknown"} <= set(codes)
+    for name, overrides in [
+        ("accepting", {"accepting": True}),
+        ("credential", {"credentials": ("doj-recognized",)}),
+        ("open_now", {"open_now": True, "now": monday_10_dallas}),
+    ]:
+        lenient = search(session, query(need="asylum", **overrides))
+        assert names(lenient) == ["Says all", "Says nothing"], name
+        assert names(search(session, query(need="asylum", strict=frozenset({name}), **overrides))) == ["Says all"]
+
+
+def test_fewer_unknowns_rank_first_then_fit_then_distance(session):
+    make_service(session, name="Spanish, full", needs=["counseling"], lat=32.95, lon=-96.80, languages=["es"],
+                 capacity="not-accepting")
+    make_service(session, name="Unknown language, open", needs=["counseling"], lat=32.80, lon=-96.80,
+                 capacity="accepting")
+    make_service(session, name="Spanish, open", needs=["counseling"], lat=32.98, lon=-96.80, languages=["es"],
+                 capacity="accepting")
+    make_service(session, name="Unknown language, general", needs=["mental-health"], lat=32.79, lon=-96.80)
+    result = search(session, query(need="counseling", languages=("es",)))
+    assert names(result) == ["Spanish, open", "Spanish, full", "Unknown language, open", "Unknown language, general"]
+
+
+def test_an_exact_address_ranks_before_a_town_centre_at_equal_fit_and_the_centre_shows_no_distance(session):
+    make_service(session, name="Town centre", needs=["asylum"], lat=32.7905, lon=-96.8044, precision="place")
+    make_service(session, name="ZIP centre", needs=["asylum"], lat=32.80, lon=-96.80, precision="zip",
+                 city="Irving")
+    make_service(session, name="Exact, farther", needs=["asylum"], lat=32.90, lon=-96.80, precision="source")
+    make_service(session, name="Exact, full", needs=["asylum"], lat=32.80, lon=-96.80, capacity="not-accepting")
+    result = search(session, query(need="asylum"))
+    # Fit first (capacity), then exact before a centre, then distance.
+    assert names(result) == ["Exact, farther", "Town centre", "ZIP centre", "Exact, full"]
+    first, town, zip_centre, _ = result.matches
+    assert first.exact
+    assert first.reasons[0].code == "distance"
+    assert not town.exact
+    assert town.reasons[0] == Reason("in_town", {"city": "Dallas", "state": "TX"})
+    assert zip_centre.reasons[0] == Reason("in_town", {"city": "Irving", "state": "TX"})
+    assert result.nearby == 4
+
+
+def test_a_confidential_site_never_gives_its_town(session):
+    make_service(session, name="Shelter", needs=["domestic-violence"], lat=32.80, lon=-96.80, precision="zip",
+                 confidential=True, city="Garland")
+    [match] = search(session, query(need="victim-support")).matches
+    assert match.city is None
+    assert match.reasons[0] == Reason("in_town", {"city": None, "state": "TX"})
 
 
 def test_ranking_puts_fit_before_distance(session):
@@ -88,8 +163,11 @@ def test_cost_credential_capacity_and_delivery_filters(session):
     make_service(session, name="Paid", needs=["asylum"], lat=32.80, lon=-96.80, cost="fee", delivery="remote")
     assert names(search(session, query(need="asylum", cost="free"))) == ["Free DOJ"]
     assert sorted(names(search(session, query(need="asylum", cost="sliding-scale")))) == ["Free DOJ", "Sliding"]
-    assert names(search(session, query(need="asylum", credentials=("doj-recognized",)))) == ["Free DOJ"]
-    assert names(search(session, query(need="asylum", accepting=True))) == ["Free DOJ"]
+    strict = frozenset({"credential", "accepting"})
+    assert names(search(session, query(need="asylum", credentials=("doj-recognized",), strict=strict))) == ["Free DOJ"]
+    assert names(search(session, query(need="asylum", accepting=True, strict=strict))) == ["Free DOJ"]
+    # Without strict, the ones that do not say come after (see the tier tests).
+    assert names(search(session, query(need="asylum", accepting=True)))[0] == "Free DOJ"
     assert names(search(session, query(need="asylum", delivery="remote"))) == ["Paid"]
     assert "Paid" not in names(search(session, query(need="asylum", delivery="in-person")))
     reasons = [r.code for r in search(session, query(need="asylum", cost="free")).matches[0].reasons]
@@ -103,8 +181,11 @@ def test_open_now_uses_the_sites_local_time(session):
     make_service(session, name="No hours", needs=["asylum"], lat=32.80, lon=-96.80)
     monday_10_dallas = datetime(2026, 11, 23, 16, 0)  # 10:00 in Dallas (UTC-6)
     monday_18_dallas = datetime(2026, 11, 24, 0, 0)
-    assert names(search(session, query(need="asylum", open_now=True, now=monday_10_dallas))) == ["Weekday office"]
-    assert names(search(session, query(need="asylum", open_now=True, now=monday_18_dallas))) == []
+    assert names(search(session, query(need="asylum", open_now=True, now=monday_10_dallas))) == [
+        "Weekday office", "No hours"]
+    assert names(search(session, query(need="asylum", open_now=True, now=monday_18_dallas))) == ["No hours"]
+    strict = frozenset({"open_now"})
+    assert names(search(session, query(need="asylum", open_now=True, now=monday_18_dallas, strict=strict))) == []
 
 
 def test_statewide_and_national_services_match_seekers_anywhere_in_their_area(session):
@@ -130,7 +211,10 @@ def test_a_service_is_listed_once_at_its_nearest_site(session):
     from matching.index import reindex_services
     from models import Location, ServiceAtLocation
 
-    near = Location(organization_id=service.organization_id, latitude=32.80, longitude=-96.80, state="TX")
+    near = Location(
+        organization_id=service.organization_id, latitude=32.80, longitude=-96.80, state="TX",
+        geocode_precision="source",
+    )
     session.add(near)
     session.flush()
     session.add(ServiceAtLocation(service_id=service.id, location_id=near.id))

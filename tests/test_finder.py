@@ -79,7 +79,7 @@ def test_no_results_still_offers_statewide_and_national_help(app, client):
         from models.db import get_session
 
         make_service(get_session(), name="Texas Legal Hotline", needs=["immigration-legal"], phone=None,
-                     public_phone="800-555-0444", areas=[("state", "TX", None)])
+                     public_phone="800-555-0444", areas=[("state", "TX", None)], languages=["en"])
     page = client.get("/search?location=75201&need=asylum&language=fr").get_data(as_text=True)
     assert "We found nothing that matches yet" in page
     assert "Statewide and national help" in page

@@ -1,4 +1,10 @@
-"""Run a search request: geocode the place, ask the matching engine, shape the answer."""
+"""Run a search request: geocode the place, ask the matching engine, shape the answer.
+
+When results are thin (fewer than THIN_BELOW places with a site within the radius), the answer
+also carries ways on: a wider radius with the count it would give, services that help by phone or
+online for the need, and national directories. A search for help for someone detained carries the
+official "what to do now" guidance (web.guidance).
+"""
 
 from dataclasses import replace
 
@@ -8,8 +14,9 @@ from flask_babel import gettext as _
 from api.forms import SearchForm
 from geo import GeocodeError, Place
 from matching.details import page_details
-from matching.engine import SearchQuery, SearchResult, search
+from matching.engine import UNKNOWABLE_FILTERS, SearchQuery, SearchResult, search
 from models.db import get_session
+from web.guidance import detention_steps, is_detention_need, national_directories, serialize_steps
 from web.words import (
     CAPACITY_LABELS,
     COST_LABELS,
@@ -22,6 +29,8 @@ from web.words import (
 
 # A radius this small leaves only services that match through their service area.
 AREA_ONLY_RADIUS_KM = 0.001
+THIN_BELOW = 3  # fewer places than this with a site within the radius: say so and offer ways on
+WIDER_RADII_KM = (100, 250, 500)
 
 
 class SearchProblem(Exception):
@@ -67,6 +76,7 @@ def build_query(form: SearchForm, place: Place, config) -> SearchQuery:
         open_now=form.open_now.data,
         delivery=form.delivery.data or None,
         radius_km=float(form.radius_km.data or config["SEARCH_DEFAULT_RADIUS_KM"]),
+        strict=frozenset(name for name in UNKNOWABLE_FILTERS if form[f"{name}_strict"].data),
     )
 
 
@@ -80,11 +90,35 @@ def run_search(form: SearchForm, config) -> dict:
     answer = serialize(form, place, query, result, page_details(session, result.matches))
     if result.total == 0:
         answer["area_options"] = area_options(session, query)
+    if answer["thin"]:
+        answer["ways_on"] = ways_on(session, query, result)
+    if is_detention_need(query.need):
+        answer["guidance"] = {"code": "detained", "steps": serialize_steps(detention_steps())}
     return answer
 
 
+def ways_on(session, query: SearchQuery, result: SearchResult) -> dict:
+    """When few places are near: a wider radius (with its count), remote help, national directories."""
+    wider = None
+    for radius_km in WIDER_RADII_KM:
+        if radius_km <= query.radius_km:
+            continue
+        found = search(session, replace(query, radius_km=float(radius_km)), per_page=1)
+        if found.nearby > result.nearby:
+            wider = {"radius_km": radius_km, "nearby": found.nearby, "total": found.total}
+            break
+    shown = {match.service_id for match in result.matches}
+    remote = [
+        option
+        for option in area_options(session, query)
+        if option["delivery"] != "in-person" and option["service_id"] not in shown
+    ]
+    directories = [{"label": str(link.label), "url": link.url} for link in national_directories(query.need)]
+    return {"wider": wider, "remote": remote, "directories": directories}
+
+
 def area_options(session, query: SearchQuery) -> list[dict]:
-    """When nothing matches: statewide and national services for the need, whatever the filters."""
+    """Statewide and national services for the need, whatever the filters (for empty or thin results)."""
     unfiltered = replace(
         query,
         languages=(),
@@ -120,17 +154,36 @@ def serialize(form: SearchForm, place: Place, query: SearchQuery, result: Search
             "open_now": query.open_now,
             "delivery": query.delivery,
             "radius_km": query.radius_km,
+            "strict": sorted(query.strict),
         },
         "total": result.total,
+        # Unknown is not no: "confirmed" answer every asked-for filter, "unknown" ones do not say.
+        "counts": {"confirmed": result.confirmed, "unknown": result.unknown, "nearby": result.nearby},
+        "thin": result.nearby < THIN_BELOW,
         "page": result.page,
         "per_page": result.per_page,
         "pages": (result.total + result.per_page - 1) // result.per_page,
-        "results": [serialize_match(match, details[match.service_id]) for match in result.matches],
+        "results": [serialize_match(match, details[match.service_id], query) for match in result.matches],
     }
 
 
-def serialize_match(match, details) -> dict:
+def filter_match(match, query: SearchQuery | None, name: str) -> str | None:
+    """Return "yes" or "unknown" for an asked-for filter (see UNKNOWABLE_FILTERS), None when not asked."""
+    asked = {
+        "language": bool(query and query.languages),
+        "accepting": bool(query and query.accepting),
+        "credential": bool(query and query.credentials),
+        "open_now": bool(query and query.open_now),
+    }
+    if not asked[name]:
+        return None
+    return "unknown" if name in match.unknown else "yes"
+
+
+def serialize_match(match, details, query: SearchQuery | None = None) -> dict:
     """Shape one result."""
+    exact = match.exact
+    distance = round(match.distance_km, 1) if match.distance_km is not None else None
     return {
         "service_id": match.service_id,
         "service_name": match.service_name,
@@ -138,7 +191,11 @@ def serialize_match(match, details) -> dict:
         "organization_name": match.organization_name,
         "location_id": match.location_id,
         "service_at_location_id": match.service_at_location_id,
-        "distance_km": round(match.distance_km, 1) if match.distance_km is not None else None,
+        # A distance only to a street address: a town or ZIP centre gives "in <town>" instead.
+        "distance_km": distance if exact else None,
+        "approximate_distance_km": None if exact else distance,
+        "location_precision": None if match.area_only else ("exact" if exact else "approximate"),
+        "town": match.city,
         "area": {"scope": match.area_scope, "state": match.area_state} if match.area_only else None,
         "needs": [{"code": code, "label": need_label(code)} for code in match.needs],
         "languages": [{"code": code, "name": language_label(code)} for code in match.languages],
@@ -154,6 +211,11 @@ def serialize_match(match, details) -> dict:
         "longitude": details.longitude,
         "phones": details.phones,
         "website": details.website,
+        "language_match": filter_match(match, query, "language"),
+        "accepting_match": filter_match(match, query, "accepting"),
+        "credential_match": filter_match(match, query, "credential"),
+        "open_now_match": filter_match(match, query, "open_now"),
+        "unknown": list(match.unknown),
         "reasons": [reason_text(reason) for reason in match.reasons],
         "reason_codes": [reason.code for reason in match.reasons],
     }

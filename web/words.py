@@ -217,6 +217,10 @@ def reason_text(reason: Reason) -> str:
     match reason.code:
         case "distance":
             return _("%(km)s km away", km=p["km"])
+        case "in_town":
+            if p.get("city"):
+                return _("In %(town)s (exact address not listed)", town=p["city"])
+            return _("Exact address not listed")
         case "area_national":
             return _("Serves people anywhere in the US")
         case "area_state":
@@ -232,6 +236,14 @@ def reason_text(reason: Reason) -> str:
             )
         case "language":
             return _("Speaks %(language)s", language=language_label(p["language"]))
+        case "language_unknown":
+            return _("Languages not listed: call to ask")
+        case "accepting_unknown":
+            return _("Does not say if they take new clients: call to ask")
+        case "credential_unknown":
+            return _("Credentials not listed")
+        case "hours_unknown":
+            return _("Hours not listed: call to ask")
         case "free":
             return _("Free")
         case "sliding_scale":
