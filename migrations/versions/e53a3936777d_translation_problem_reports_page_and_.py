@@ -1,7 +1,7 @@
 """Translation problem reports: page and language, no listing needed
 
 Revision ID: e53a3936777d
-Revises: be869f32e2a5
+Revises: 3d7c21aa4275
 Create Date: 2026-12-01 04:27:22.896128
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = 'e53a3936777d'
-down_revision = 'be869f32e2a5'
+down_revision = '3d7c21aa4275'
 branch_labels = None
 depends_on = None
 
