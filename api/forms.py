@@ -63,6 +63,7 @@ class SearchForm(Form):
     open_now_strict = YesNoField(_l("Only listings that list their hours"))
     delivery = SelectField(_l("In person or remote"), choices=_choices("in-person", "remote"), default="")
     radius_km = IntegerField(_l("Distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
+    radius_mi = IntegerField(_l("Distance (miles)"), validators=[Optional(), NumberRange(min=1, max=300)])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)])
     per_page = IntegerField(_l("Results per page"), default=20, validators=[Optional(), NumberRange(min=1, max=100)])
 

@@ -55,7 +55,7 @@ def active_filters(form: SearchForm) -> int:
         form.delivery.data,
         form.accepting.data,
         form.open_now.data,
-        form.radius_km.data not in (None, default_radius),
+        form.radius_km.data not in (None, default_radius) or form.radius_mi.data is not None,
     ]
     return sum(1 for value in values if value)
 
@@ -126,5 +126,6 @@ def choose_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(same_site_path(request.args.get("next"), default=url_for("finder.start")))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure)
+    # Not HttpOnly: Quick exit deletes it in the browser when a person asked it to (it holds only a language code).
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=False, secure=request.is_secure)
     return response

@@ -10,11 +10,32 @@ from web.words import (
     CREDENTIAL_HELP,
     CREDENTIAL_LABELS,
     DOCKET_LABELS,
+    KM_PER_MILE,
+    distance_text,
     language_label,
     need_description,
     need_gloss,
     need_label,
+    within_text,
 )
+
+RADIUS_CHOICES_MI = (5, 10, 25, 50, 100)
+RADIUS_CHOICES_KM = (10, 25, 50, 100, 250, 500)
+
+
+def radius_choices(current_km: float) -> tuple[str, list[tuple[int, str, bool]]]:
+    """Return the radius field's name and its (value, label, selected) choices, in the reader's unit.
+
+    The current radius is always a choice (in miles, the 50 km default reads "Within 31 miles").
+    """
+    if uses_miles():
+        name, values, per_unit = "radius_mi", list(RADIUS_CHOICES_MI), KM_PER_MILE
+    else:
+        name, values, per_unit = "radius_km", list(RADIUS_CHOICES_KM), 1.0
+    current = round(current_km / per_unit)
+    if not any(abs(value * per_unit - current_km) < 0.5 for value in values):
+        values = sorted({*values, current})
+    return name, [(value, within_text(value * per_unit), value == current) for value in values]
 
 # Languages offered in the search form, most asked-for first among immigrants in the US.
 SEARCH_LANGUAGES = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "tl", "ko", "ru", "hi", "fa", "so", "am", "hmn"]
@@ -62,6 +83,8 @@ def page_context() -> dict:
         "text_direction": "rtl" if language.rtl else "ltr",
         "site_languages": [(code, BY_CODE[code].name) for code in offered_codes()],
         "miles": uses_miles(),
+        "distance_text": distance_text,
+        "radius_choices": radius_choices,
         "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
         "url_with": url_with,
         "need_label": need_label,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_day_names
+from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,9 @@ from geo import state_name
 from matching.engine import DAY_CODES, Reason, hours_on, local_time
 from matching.index import compact_hours
 from matching.needs import get_taxonomy
-from web.languages import current_language
+from web.languages import current_language, uses_miles
+
+KM_PER_MILE = 1.609344
 
 CREDENTIAL_LABELS = {
     "doj-recognized": _l("DOJ-recognized organization"),
@@ -148,6 +151,30 @@ def language_label(code: str) -> str:
         return code
 
 
+def number(value: float) -> str:
+    """Return a distance rounded to one decimal, as the current language writes numbers in the US (Western digits)."""
+    current = locale()
+    try:  # es_US writes 1.8 where es writes 1,8; most languages have no US variant and keep their own
+        current = Locale.parse(f"{current.language}_US")
+    except (UnknownLocaleError, ValueError):
+        pass
+    return format_decimal(round(value, 1), format="#,##0.#", locale=current, numbering_system="latn")
+
+
+def distance_text(km: float) -> str:
+    """Return a distance in the reader's unit: "1.1 mi" or "1.8 km"."""
+    if uses_miles():
+        return _("%(mi)s mi", mi=number(km / KM_PER_MILE))
+    return _("%(km)s km", km=number(km))
+
+
+def within_text(km: float) -> str:
+    """Return a radius in the reader's unit: "Within 25 miles" or "Within 50 km"."""
+    if uses_miles():
+        return _("Within %(mi)s miles", mi=number(km / KM_PER_MILE))
+    return _("Within %(km)s km", km=number(km))
+
+
 def need_label(code: str) -> str:
     """Return a need's label in the current language."""
     taxonomy = get_taxonomy()
@@ -216,7 +243,9 @@ def reason_text(reason: Reason) -> str:
     p = reason.params
     match reason.code:
         case "distance":
-            return _("%(km)s km away", km=p["km"])
+            if uses_miles():
+                return _("%(mi)s mi away", mi=number(p["km"] / KM_PER_MILE))
+            return _("%(km)s km away", km=number(p["km"]))
         case "in_town":
             if p.get("city"):
                 return _("In %(town)s (exact address not listed)", town=p["city"])
