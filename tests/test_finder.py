@@ -170,7 +170,9 @@ def test_picking_a_language_sets_the_only_cookie_and_goes_back(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/privacy"
     assert "lang=es" in response.headers["Set-Cookie"]
-    assert "HttpOnly" in response.headers["Set-Cookie"]
+    # Readable by the page's own script, so Quick exit can delete it when the person asked for that.
+    assert "HttpOnly" not in response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
     assert "Su privacidad" in client.get("/privacy").get_data(as_text=True)
 
 
@@ -195,7 +197,9 @@ def test_report_a_problem_stores_it_for_moderators_without_personal_data(app, cl
 
         reports = get_session().execute(select(ListingReport)).scalars().all()
     assert [(r.kind, r.message, r.status) for r in reports] == [("phone", "The number rings out.", "open")]
-    assert set(ListingReport.model_fields) == {"id", "service_id", "kind", "message", "created_at", "status"}
+    assert set(ListingReport.model_fields) == {
+        "id", "service_id", "kind", "message", "page", "language", "created_at", "status",
+    }  # fmt: skip
 
 
 def test_report_without_a_choice_keeps_what_was_typed(client, providers):

@@ -87,14 +87,14 @@ def site_code(tag: str | None) -> str | None:
         return None
     tag = tag.strip().replace("_", "-")
     lowered = tag.lower()
-    for candidate in (lowered, "-".join(lowered.split("-")[:2])):
+    parts = lowered.split("-")
+    for candidate in (lowered, "-".join(parts[:2]), parts[0]):
         if candidate in ALIASES:
             return ALIASES[candidate]
-    for language in SITE_LANGUAGES:
-        if language.code.lower() == lowered:
-            return language.code
-    primary = lowered.split("-")[0]
-    return primary if primary in BY_CODE else None
+        for language in SITE_LANGUAGES:
+            if language.code.lower() == candidate:
+                return language.code
+    return None
 
 
 def offered_codes() -> tuple[str, ...]:
