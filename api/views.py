@@ -6,6 +6,7 @@ from flask_babel import gettext
 from api.errors import api_error
 from api.forms import SearchForm
 from matching.needs import get_taxonomy
+from web.guidance import detention_steps, serialize_steps
 from web.search import SearchProblem, run_search
 from web.words import lang
 
@@ -30,6 +31,12 @@ def search():
 def needs():
     """Return the need taxonomy with labels in the requested language."""
     return jsonify({"language": lang(), "needs": get_taxonomy().tree(gettext)})
+
+
+@bp.get("/guidance/detained")
+def detained_guidance():
+    """Return what to do now when someone was detained, from official sources, in the requested language."""
+    return jsonify({"language": lang(), "code": "detained", "steps": serialize_steps(detention_steps())})
 
 
 def _first_error(form: SearchForm) -> str:

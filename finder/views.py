@@ -9,6 +9,7 @@ from finder.forms import ReportForm, TranslationReportForm
 from finder.listing import load_listing
 from finder.reports import file_report, page_path
 from models.db import get_session
+from web.guidance import DETENTION_NEED, detention_steps, serialize_steps
 from web.languages import site_code
 from web.search import SearchProblem, run_search
 from web.urls import same_site_path
@@ -117,6 +118,14 @@ def privacy():
 @bp.get("/help/credentials")
 def credentials():
     return render_template("pages/credentials.html")
+
+
+@bp.get("/help/detained")
+def detained():
+    """What to do now when someone was detained by immigration: official steps, then help near you."""
+    steps = serialize_steps(detention_steps())
+    sources = list({source["url"]: source for step in steps for source in step["sources"]}.values())
+    return render_template("pages/detained.html", steps=steps, sources=sources, need=DETENTION_NEED)
 
 
 @bp.get("/language/<code>")

@@ -63,6 +63,25 @@ _KIND_RANK: dict[str, int] = dict.fromkeys(INCORPORATED_KINDS, 0) | {"other": 1,
 # cities such as Nashville are USPS-only here), then CDPs; ties broken by ZIP count.
 _KIND_GROUP: dict[str, int] = dict.fromkeys(INCORPORATED_KINDS, 0) | {"other": 0, "postal": 0, "cdp": 1}
 
+# What people type for a few big places, in English and Spanish: alias -> (place name, state).
+ALIASES: dict[str, tuple[str, str]] = {
+    "NYC": ("New York", "NY"), "New York City": ("New York", "NY"), "Nueva York": ("New York", "NY"),
+    "Ciudad de Nueva York": ("New York", "NY"), "LA": ("Los Angeles", "CA"), "L.A.": ("Los Angeles", "CA"),
+    "SF": ("San Francisco", "CA"), "DC": ("Washington", "DC"), "D.C.": ("Washington", "DC"),
+    "Washington DC": ("Washington", "DC"), "Filadelfia": ("Philadelphia", "PA"),
+    "Nueva Orleans": ("New Orleans", "LA"),
+}  # fmt: skip
+"""Aliases that resolve on their own, even where a state shares the letters (LA, DC)."""
+
+# New York City's boroughs (no Census place carries them): name -> the county whose ZIPs they are.
+BOROUGHS: dict[str, str] = {
+    "Manhattan": "New York County", "Brooklyn": "Kings County", "Queens": "Queens County",
+    "Bronx": "Bronx County", "Staten Island": "Richmond County",
+}  # fmt: skip
+# Names that, typed alone, mean the borough rather than a smaller place elsewhere ("Brooklyn, MI").
+# Manhattan alone stays a question: Manhattan, KS is a city of its own.
+PREFERRED_BARE = frozenset({"brooklyn", "queens", "bronx", "thebronx", "statenisland"})
+
 _TOKEN_EXPANSIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
 _ABBREVIATED = re.compile(r"\b(?:st|ste|ft|mt)\b")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -226,6 +245,9 @@ class Gazetteer:
         self._zip_counts: dict[tuple[str, str], int] = defaultdict(int)
         self._index_places(places)
         self._index_postal_cities()
+        self._index_boroughs()
+        self._aliases: dict[str, PlaceRecord] = {}
+        self._index_aliases()
         self._keys_by_state: dict[str, list[str]] = defaultdict(list)
         for key, state in self._best:
             self._keys_by_state[state].append(key)
@@ -304,9 +326,38 @@ class Gazetteer:
                 points = [p for p in found if p]
             if not points:
                 continue
-            lat = round(sum(p[0] for p in points) / len(points), 5)
-            lon = round(sum(p[1] for p in points) / len(points), 5)
+            lat, lon = _middle(points)
             self._add(key[0], PlaceRecord(city, key[1], "postal", lat, lon))
+
+    def _index_boroughs(self) -> None:
+        """Add New York City's boroughs, each at the middle of its county's ZCTAs."""
+        for name, county in BOROUGHS.items():
+            codes = [c for c, m in self._meta.items() if (m["state"], m["county"]) == ("NY", county)]
+            codes = [c for c in codes if c in self._zcta]
+            if not codes:
+                continue
+            lat, lon = _middle([self._zcta[c] for c in codes])
+            record = PlaceRecord(name, "NY", "borough", lat, lon)
+            self._zip_counts[(name_key(name), "NY")] = len(codes)
+            for key in {name_key(name), name_key(f"The {name}")}:
+                self._add(key, record)
+                self._best[(key, "NY")] = record
+
+    def _index_aliases(self) -> None:
+        """Make common names and abbreviations ("NYC", "LA", "Nueva York") find their place."""
+        for alias, (name, state) in ALIASES.items():
+            record = self._best.get((name_key(name), state))
+            if record is not None:
+                self._aliases[name_key(alias)] = record
+                self._by_key[name_key(alias)].append(record)
+                self._best.setdefault((name_key(alias), state), record)
+
+    def alias(self, text: str) -> PlaceRecord | None:
+        """The place an alias or a borough names on its own ("NYC", "LA", "the Bronx"), or None."""
+        key = name_key(text)
+        if key in PREFERRED_BARE:
+            return self._best.get((key, "NY"))
+        return self._aliases.get(key)
 
     # -- ZIP codes ----------------------------------------------------------------------
 
@@ -404,6 +455,14 @@ class Gazetteer:
 
     def __repr__(self) -> str:
         return f"<Gazetteer {len(self._zcta)} ZCTAs, {len(self._best)} place names, {len(self._meta)} ZIPs>"
+
+
+def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Return the point (one of points) nearest their mean: the middle of a place's ZIPs, on one of them."""
+    mean_lat = sum(p[0] for p in points) / len(points)
+    mean_lon = sum(p[1] for p in points) / len(points)
+    lat, lon = min(points, key=lambda p: haversine_km(mean_lat, mean_lon, p[0], p[1]))
+    return round(lat, 5), round(lon, 5)
 
 
 @lru_cache(maxsize=1)

@@ -238,6 +238,9 @@ class OfflineGeocoder(Geocoder):
         segments = [seg for seg in (tokens(part) for part in _SEGMENT_SPLIT.split(rest)) if seg]
         if not segments:
             raise GeocodeError("not_found", text)
+        alias = self.gazetteer.alias(rest)
+        if alias is not None:
+            return self._from_record(text, alias, "place")
         state, city_segments = _split_state(segments)
         if not city_segments:
             return self._state_only(text, [tok for seg in segments for tok in seg], state)

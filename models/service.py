@@ -28,7 +28,8 @@ class ServiceBase(SQLModel):
 class Service(ServiceBase, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     organization_id: str = Field(foreign_key="organization.id", index=True)
-    # HSDS: the date a person last checked that the record is right (not the same as modified).
+    # HSDS: the date the organization (or a moderator approving it) confirmed the record is right.
+    # Never a scrape date: that is listed_on.
     assured_date: date | None = None
     assurer_email: str | None = Field(default=None, max_length=300)
     last_modified: datetime = Field(default_factory=utcnow, index=True)  # max() answers API Last-Modified
@@ -40,6 +41,8 @@ class Service(ServiceBase, table=True):
     immigration_court: str | None = Field(default=None, max_length=200)
     docket: str | None = Field(default=None, max_length=20)  # detained | non-detained | both
     placement: str = Field(default="placed", max_length=20)  # placed | area-only | unplaced
+    # The day the source list this service was listed from was compiled (seed data); not a confirmation.
+    listed_on: date | None = None
     no_id_needed: bool = False  # "no ID needed": said plainly to people without papers
     version: int = 1
 

@@ -9,7 +9,10 @@ languages, hours, eligibility, credentials and service areas). Run once by a dev
 The output is committed; the app reads only data/.
 """
 
+import csv
+import difflib
 import gzip
+import io
 import json
 import re
 import sys
@@ -18,6 +21,9 @@ from pathlib import Path
 
 from geo import GeocodeError, OfflineGeocoder, get_gazetteer, haversine_km
 from matching.needs import Taxonomy, get_taxonomy
+from matching.screening import government_reason
+from seed.areas import stated_areas
+from seed.phones import LINE_WORDS, is_line, lifeline_phone, record_phone, source_digest, text_phones
 
 # Seed categories that map straight onto our needs. Categories not listed here (food, seniors,
 # financial, ...) are outside this directory's scope: kept on the record, matched to no need.
@@ -86,6 +92,8 @@ VICTIM_SOURCES_SUFFIX = ("/program-directory",)
 ZIP_RE = re.compile(r"^\d{5}")
 # A source coordinate this far from its own ZIP's centroid is a misplaced city centroid.
 MAX_SOURCE_ZIP_KM = 40.0
+DIGEST_NAME = "source_phones.csv.gz"
+PLACES_OUT = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "places.csv.gz"
 
 
 def record_needs(record: dict, taxonomy: Taxonomy) -> list[str]:
@@ -169,20 +177,27 @@ def record_schedules(record: dict) -> list[dict]:
     return schedules
 
 
-def split_phone(raw: str) -> dict:
-    """Split "907-565-1200 x65015" into number and extension."""
-    match = re.match(r"^(.*?)\s*(?:x|ext\.?|extension)\s*(\d+)$", raw.strip(), re.IGNORECASE)
-    if match:
-        return {"number": match.group(1).strip(), "extension": int(match.group(2))}
-    return {"number": raw.strip()}
+# A source point this close to its ZIP's or town's centroid is that centroid, not a street address.
+CENTROID_KM = 0.3
+# A point shared by this many records at different streets is a town centroid the source filled in.
+SHARED_POINT_RECORDS = 3
 
 
-def place_record(record: dict, places_by_geoid: dict[str, tuple[float, float]]) -> dict:
-    """Find coordinates for a record offline: its own, else its ZIP, its Census place, or its town."""
+def _zip5(record: dict) -> str | None:
+    match = ZIP_RE.match(record.get("address", {}).get("zip", ""))
+    return match.group(0) if match else None
+
+
+def place_record(record: dict, places: "Places") -> dict:
+    """Find coordinates for a record offline, and say truthfully how precise they are.
+
+    "source": a street-level point from the record; "zip" or "place": a ZIP or town centre (the
+    record's own point when it is only such a centre, or a record without a street); "none".
+    """
     gazetteer = get_gazetteer()
     address = record.get("address", {})
     state = (address.get("state") or "").upper() or None
-    zip5 = (ZIP_RE.match(address.get("zip", "")) or [None])[0]
+    zip5 = _zip5(record)
     zip_info = gazetteer.zip_info(zip5) if zip5 else None
     geo = record.get("geo")
     lat = lon = None
@@ -191,27 +206,73 @@ def place_record(record: dict, places_by_geoid: dict[str, tuple[float, float]]) 
         lat, lon, precision = geo["lat"], geo["lng"], "source"
         if zip_info and haversine_km(lat, lon, zip_info.lat, zip_info.lon) > MAX_SOURCE_ZIP_KM:
             lat, lon, precision = zip_info.lat, zip_info.lon, "zip"
+        elif zip_info and haversine_km(lat, lon, zip_info.lat, zip_info.lon) <= CENTROID_KM:
+            precision = "zip"
+        elif places.is_census_point(record.get("place"), lat, lon) or places.shared(lat, lon):
+            precision = "place"
+        elif not address.get("street"):
+            precision = "zip" if zip_info else "place"
     elif zip_info:
         lat, lon, precision = zip_info.lat, zip_info.lon, "zip"
-    elif record.get("place") in places_by_geoid:
-        lat, lon = places_by_geoid[record["place"]]
+    elif record.get("place") in places.points:
+        lat, lon = places.points[record["place"]]
         precision = "place"
     elif address.get("city") and state:
-        try:
-            place = OfflineGeocoder().resolve(f"{address['city']}, {state}")
-            lat, lon, precision = place.lat, place.lon, "place"
-        except GeocodeError:
-            pass
+        lat, lon, precision = _town(address["city"], state)
     placed = {"lat": lat, "lon": lon, "precision": precision, "state": state, "county": None, "timezone": None}
     info = zip_info
     if info is None and lat is not None:
-        nearest = gazetteer.nearest_zip(lat, lon)
+        nearest = gazetteer.nearest_zip(lat, lon, state=state) or gazetteer.nearest_zip(lat, lon)
         info = gazetteer.zip_info(nearest) if nearest else None
     if info is not None:
         placed["state"] = placed["state"] or info.state
         placed["county"] = info.county
         placed["timezone"] = info.timezone
     return placed
+
+
+def _town(city: str, state: str) -> tuple[float | None, float | None, str]:
+    """Return a town's point ("place" precision), or no point when the gazetteer does not know it.
+
+    A misspelt town ("Brattelboro, VT") is read as the one town of that state whose name is
+    nearly the same (difflib ratio 0.9 or more), and only when there is exactly one.
+    """
+    try:
+        place = OfflineGeocoder().resolve(f"{city}, {state}")
+    except GeocodeError:
+        close = get_gazetteer().similar_places(city, state, limit=2)
+        close = [r for r in close if difflib.SequenceMatcher(None, city.lower(), r.name.lower()).ratio() >= 0.9]
+        if len(close) != 1:
+            return None, None, "none"
+        return close[0].lat, close[0].lon, "place"
+    return (place.lat, place.lon, "place") if place.kind == "place" else (None, None, "none")
+
+
+MATCHED_SCOPES = ("national", "state", "county")
+# The description of a state area read from the state a directory lists a record under.
+LISTED_STATE = "Listed for this state; the exact area it serves is not listed"
+
+
+def record_state(record: dict) -> str | None:
+    """Return the state a record is listed in: its address's, else its directory's (the id's prefix)."""
+    from geo.gazetteer import STATES
+
+    state = (record.get("address", {}).get("state") or record["id"].split("/", 1)[0]).upper()
+    return state if state in STATES else None
+
+
+def listed_state_area(record: dict) -> dict | None:
+    """Return the state area of a record that has no address and states no area, or None.
+
+    Directories are arranged by state (EOIR's list by state and court, each coalition's by its
+    state): a provider listed there with no address is matched in that state, and the area says
+    that where exactly it works is not listed. (Not for FVPSA tribal grantees: a tribe's program
+    serves its own community, not its state.)
+    """
+    state = record_state(record)
+    if state is None:
+        return None
+    return {"scope": "state", "state": state, "name": None, "description": LISTED_STATE}
 
 
 def clean_street(street: str) -> str:
@@ -221,10 +282,10 @@ def clean_street(street: str) -> str:
     return street.strip(" ,")
 
 
-def make_location(record: dict, places_by_geoid: dict, *, confidential: bool) -> dict:
+def make_location(record: dict, places: "Places", *, confidential: bool) -> dict:
     """Build a bundle location from a seed record that has an address or coordinates."""
     address = record.get("address", {})
-    placed = place_record(record, places_by_geoid)
+    placed = place_record(record, places)
     location = {
         "key": record["id"],
         "name": record["name"],
@@ -244,17 +305,106 @@ def make_location(record: dict, places_by_geoid: dict, *, confidential: bool) ->
         location["address"]["address_2"] = None
         if location["precision"] == "source":
             location["precision"] = "zip" if address.get("zip") else "place"
-    if record.get("phone"):
-        location["phones"] = [split_phone(record["phone"])]
+    phones = record_phone(record, kind="hotline" if is_line(record) else "voice")
+    if phones:
+        location["phones"] = phones
     if record.get("languages"):
         location["languages"] = record["languages"]
     return location
 
 
+def town_location(record: dict, town: str, state: str) -> dict | None:
+    """Build a location at the town a record's text names ("based in Mountain Home, AR"), if known."""
+    lat, lon, precision = _town(town, state)
+    if lat is None:
+        return None
+    gazetteer = get_gazetteer()
+    nearest = gazetteer.nearest_zip(lat, lon, state=state)
+    info = gazetteer.zip_info(nearest) if nearest else None
+    return {
+        "key": f"{record['id']}#{town.lower().replace(' ', '-')}",
+        "name": record["name"],
+        "confidential": is_confidential(record),
+        "address": {"address_1": "", "address_2": None, "city": town, "state_province": state, "postal_code": ""},
+        "lat": lat,
+        "lon": lon,
+        "precision": precision,
+        "state": state,
+        "county": info.county if info else None,
+        "timezone": info.timezone if info else None,
+    }
+
+
+ONLINE_WORDS = re.compile(r"\b(virtual|online[- ]only|online)\b", re.IGNORECASE)
+
+
+def record_delivery(record: dict, locations: list[dict]) -> str:
+    """Say how a record's service is given: "remote" (a line or online only), "in-person" or "both".
+
+    A telephone line with no street address of its own is remote; an office that also runs a line
+    ("24/7 hotline", a domestic-violence program whose hotline is its public contact) is both.
+    """
+    has_street = any(loc["address"]["address_1"] for loc in locations)
+    line = is_line(record) or bool(ONLINE_WORDS.search(record.get("name", "")))
+    if line and not has_street:
+        return "remote"
+    text = record.get("description", "")
+    if line or LINE_WORDS.search(text) or re.search(r"24/7 (crisis )?(phone|line)", text, re.IGNORECASE):
+        return "both"
+    if is_confidential(record) and record.get("phone"):
+        return "both"
+    return "in-person" if locations else ("remote" if record.get("phone") or record.get("website") else "in-person")
+
+
+def record_areas(record: dict, locations: list[dict]) -> list[dict]:
+    """Return the service areas a record states: its ``service_area`` and the counties its text names.
+
+    A statewide area that contradicts the record's own address or name (a Los Angeles coalition
+    "serving all of New York" in a New York directory) is dropped: the record's address wins.
+    """
+    default_state = (record.get("address", {}).get("state") or record["id"][:2]).upper()
+    counties, _towns = stated_areas(record.get("description", ""), default_state)
+    areas = []
+    area = record.get("service_area")
+    if area:
+        areas.append(
+            {"scope": area["kind"], "state": (area.get("state") or "").upper() or None, "name": area.get("name")}
+        )
+    areas += counties
+    home = {loc["state"] for loc in locations if loc.get("state")}
+    kept = []
+    for area in areas:
+        if area["scope"] != "national" and area["state"] and home and area["state"] not in home:
+            continue
+        if area["scope"] == "state" and named_elsewhere(record.get("name", ""), area["state"]):
+            continue
+        kept.append(area)
+    return kept
+
+
+# Place names that tie a name to one state ("Coalition for Humane Immigrant Rights of L.A.").
+_NAMED_PLACES = {
+    "CA": r"\bL\.A\.|Los Angeles|San Francisco|San Diego|Bay Area",
+    "IL": r"\bChicago\b",
+    "TX": r"\b(Houston|Dallas|San Antonio|El Paso)\b",
+    "FL": r"\bMiami\b",
+    "DC": r"\bD\.C\.|Washington, DC",
+}
+
+
+def named_elsewhere(name: str, state: str) -> bool:
+    """Tell whether a name names a state or a big city outside ``state``."""
+    from geo.gazetteer import STATES
+
+    for abbr, full in STATES.items():
+        if abbr != state and len(full) > 4 and re.search(rf"\b{re.escape(full)}\b", name):
+            if not (abbr == "WA" and re.search(r"Washington,? D\.?C|Washington Heights", name)):
+                return True
+    return any(abbr != state and re.search(pattern, name) for abbr, pattern in _NAMED_PLACES.items())
+
+
 def make_service(record: dict, needs: list[str]) -> dict:
     """Build the bundle service a seed record describes."""
-    sources = set(record.get("sources", []))
-    remote = bool(sources & {"988lifeline/crisis-centers", "nami/warmline-directory"})
     service = {
         "key": record["id"],
         # The seed names organizations and sites, not services: the service takes that name
@@ -267,24 +417,15 @@ def make_service(record: dict, needs: list[str]) -> dict:
         "eligibility": record.get("eligibility"),
         "languages": record.get("languages", []),
         "credentials": record_credentials(record),
-        "delivery": "remote" if remote else "in-person",
+        # The day the source list was compiled; a confirmation by the organization is another thing
+        # (service.assured_date, set only by the organization's "confirm" or a moderator's approval).
+        "listed_on": record.get("verified", {}).get("on"),
         "schedules": record_schedules(record),
-        "assured_date": record.get("verified", {}).get("on"),
         "labels": record.get("services", []),
     }
-    if "988lifeline/crisis-centers" in sources:
-        service["phones"] = [
-            {
-                "number": "988",
-                "type": "hotline",
-                "description": "Call or text 988; the 988 Lifeline connects you to a local crisis center.",
-            }
-        ]
-    area = record.get("service_area")
-    if area:
-        service["areas"] = [
-            {"scope": area["kind"], "state": (area.get("state") or "").upper() or None, "name": area.get("name")}
-        ]
+    phones = text_phones(record) + lifeline_phone(record)
+    if phones:
+        service["phones"] = phones
     return service
 
 
@@ -294,27 +435,67 @@ def is_confidential(record: dict) -> bool:
     return bool(victim) and not record.get("address", {}).get("street")
 
 
+class Places:
+    """Census place points by GEOID: the gazetteer's (where people are) and the Census internal points."""
+
+    def __init__(self, points: dict[str, tuple[float, float]], census: dict[str, tuple[float, float]]):
+        self.points = points
+        self.census = census
+        self._shared: set[tuple[float, float]] = set()
+
+    def is_census_point(self, geoid: str | None, lat: float, lon: float) -> bool:
+        """Tell whether a point is (within CENTROID_KM) the Census internal point of the record's place."""
+        point = self.census.get(geoid or "")
+        return bool(point) and haversine_km(lat, lon, *point) <= CENTROID_KM
+
+    def note_shared(self, records: list[dict]) -> None:
+        """Remember points that several records at different streets share (a filled-in centroid)."""
+        streets: dict[tuple[float, float], set[str]] = defaultdict(set)
+        for record in records:
+            if record.get("geo"):
+                point = (round(record["geo"]["lat"], 4), round(record["geo"]["lng"], 4))
+                streets[point].add(record.get("address", {}).get("street", "") or record["id"])
+        self._shared = {point for point, found in streets.items() if len(found) >= SHARED_POINT_RECORDS}
+
+    def shared(self, lat: float, lon: float) -> bool:
+        """Tell whether a point is one that several records at different streets share."""
+        return (round(lat, 4), round(lon, 4)) in self._shared
+
+
+def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Split records into providers and (id, reason) of government agencies, facilities and courts."""
+    kept, out = [], []
+    for record in records:
+        reason = government_reason(record.get("name", ""), record.get("description", ""))
+        if reason:
+            out.append((record["id"], reason))
+        else:
+            kept.append(record)
+    return kept, out
+
+
 def convert(seed_dir: Path, taxonomy: Taxonomy | None = None) -> list[dict]:
     """Return one bundle per organization (and per site that has no organization)."""
     taxonomy = taxonomy or get_taxonomy()
-    places_by_geoid = load_places(seed_dir / "places.csv")
-    organizations = _read_jsonl(seed_dir / "organizations.jsonl")
-    sites = _read_jsonl(seed_dir / "sites.jsonl")
+    organizations, _ = screen(_read_jsonl(seed_dir / "organizations.jsonl"))
+    sites, _ = screen(_read_jsonl(seed_dir / "sites.jsonl"))
+    places = Places(load_places(PLACES_OUT), load_places(seed_dir / "places.csv"))
+    places.note_shared(organizations + sites)
     sites_by_org: dict[str, list[dict]] = defaultdict(list)
     for site in sites:
         if site.get("org"):
             sites_by_org[site["org"]].append(site)
     bundles = []
     for org in organizations:
-        bundles.append(make_bundle(org, sites_by_org.get(org["id"], []), taxonomy, places_by_geoid))
+        bundles.append(make_bundle(org, sites_by_org.get(org["id"], []), taxonomy, places))
     known = {org["id"] for org in organizations}
     for site in sites:
         if not site.get("org") or site["org"] not in known:
-            bundles.append(make_bundle(site, [], taxonomy, places_by_geoid))
+            bundles.append(make_bundle(site, [], taxonomy, places))
     return bundles
 
 
-def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places_by_geoid: dict) -> dict:
+def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places: Places) -> dict:
     """Build one organization bundle from an organization record and its sites."""
     needs = record_needs(record, taxonomy)
     for site in sites:
@@ -324,22 +505,51 @@ def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places_by_g
     confidential = is_confidential(record)
     locations = []
     if record.get("address") or record.get("geo"):
-        locations.append(make_location(record, places_by_geoid, confidential=confidential))
+        locations.append(make_location(record, places, confidential=confidential))
     for site in sites:
-        locations.append(make_location(site, places_by_geoid, confidential=is_confidential(site)))
+        locations.append(make_location(site, places, confidential=is_confidential(site)))
+    located = [loc for loc in locations if loc["lat"] is not None]
+    if not located:
+        # A record with no point of its own is placed at the towns its address or text names, if any
+        # ("Hartford/New Haven", "based in Mountain Home, AR").
+        default_state = record_state(record)
+        _counties, towns = stated_areas(record.get("description", ""), default_state)
+        city = record.get("address", {}).get("city", "")
+        if "/" in city and default_state:
+            towns = [(part.strip(), default_state) for part in city.split("/") if part.strip()] + towns
+        for town, state in towns[:3]:
+            location = town_location(record, town, state)
+            if location is not None:
+                locations = [loc for loc in locations if loc["lat"] is not None] + [location]
     service = make_service(record, needs)
+    service["delivery"] = record_delivery(record, locations)
+    areas = record_areas(record, locations)
+    placed = any(loc["lat"] is not None for loc in locations)
+    tribal = "acf/fvpsa-tribal-grantees-fy2025" in record.get("sources", [])
+    if not placed and not [a for a in areas if a["scope"] in MATCHED_SCOPES] and not tribal:
+        areas.append(listed_state_area(record))
+    areas = [a for a in areas if a is not None]
+    if areas:
+        service["areas"] = areas
     if not service["cost"]:
         costs = {record_cost(site) for site in sites} - {None}
         service["cost"] = costs.pop() if len(costs) == 1 else None
+    if not service["listed_on"]:
+        dates = sorted(site.get("verified", {}).get("on") for site in sites if site.get("verified", {}).get("on"))
+        service["listed_on"] = dates[-1] if dates else None
     for site in sites:
         service["languages"] = sorted(set(service["languages"]) | set(site.get("languages", [])))
+        site_phones = text_phones(site)
+        if site_phones:
+            service.setdefault("phones", []).extend(site_phones)
     service["location_keys"] = [loc["key"] for loc in locations]
-    placed = any(loc["lat"] is not None for loc in locations)
-    service["placement"] = "placed" if placed else ("area-only" if service.get("areas") else "unplaced")
-    phones = [split_phone(record["phone"])] if record.get("phone") else []
-    if confidential or (not locations and phones):
+    matched_areas = [a for a in service.get("areas", []) if a["scope"] in MATCHED_SCOPES]
+    service["placement"] = "placed" if placed else ("area-only" if matched_areas else "unplaced")
+    phones = []
+    if confidential or not any(loc.get("phones") for loc in locations):
+        kind = "hotline" if is_line(record) or "domestic-violence" in record.get("categories", []) else "voice"
+        phones = record_phone(record, kind=kind)
         for phone in phones:
-            phone["type"] = "hotline" if "domestic-violence" in record.get("categories", []) else "voice"
             phone["public_contact"] = True
     identifiers = [
         {"scheme": scheme, "type": scheme, "identifier": str(value)}
@@ -368,10 +578,9 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 
 def load_places(path: Path) -> dict[str, tuple[float, float]]:
-    """Return Census place centroids by GEOID."""
-    import csv
-
-    with path.open(encoding="utf-8") as handle:
+    """Return place points by GEOID from a places CSV (plain or gzipped)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         return {row["geoid"]: (float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)}
 
 
@@ -382,15 +591,38 @@ def write_bundles(bundles: list[dict], out: Path) -> None:
             handle.write((json.dumps(bundle, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
 
 
+def phone_digest(seed_dir: Path) -> list[tuple[str, str, str]]:
+    """Return (record id, field, digits) for every number every seed record carries."""
+    rows = []
+    for name in ("organizations.jsonl", "sites.jsonl"):
+        for record in _read_jsonl(seed_dir / name):
+            rows += source_digest(record)
+    return sorted(rows)
+
+
+def write_digest(rows: list[tuple[str, str, str]], out: Path) -> None:
+    """Write the phone digest as a gzipped CSV (record,field,digits), reproducibly."""
+    with out.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["record", "field", "digits"])
+        writer.writerows(rows)
+        handle.write(text.getvalue().encode("utf-8"))
+
+
 def main(argv: list[str]) -> int:
-    """Convert ``SEED_DIR`` into ``OUT`` (data/providers.jsonl.gz)."""
+    """Convert ``SEED_DIR`` into ``OUT`` (data/providers.jsonl.gz), and write the phone digest beside it."""
     seed_dir, out = Path(argv[0]), Path(argv[1])
     bundles = convert(seed_dir)
     write_bundles(bundles, out)
+    write_digest(phone_digest(seed_dir), out.parent / DIGEST_NAME)
     unplaced = sum(1 for b in bundles for s in b["services"] if s["placement"] == "unplaced")
     locations = sum(len(b["locations"]) for b in bundles)
     summary = f"{len(bundles)} organizations, {locations} locations, {unplaced} services unplaced (kept, flagged)"
     print(summary)  # noqa: T201  (a developer's command reports what it wrote)
+    for name in ("organizations.jsonl", "sites.jsonl"):
+        for record_id, reason in screen(_read_jsonl(seed_dir / name))[1]:
+            print(f"left out ({reason}): {record_id}")  # noqa: T201
     return 0
 
 

@@ -225,9 +225,9 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 location_id=location_id,
                 number=phone["number"],
                 extension=phone.get("extension"),
-                type="voice",
+                type=phone.get("type", "voice"),
                 public_contact=False,
-                description=None,
+                description=phone.get("description"),
             )
         for code in loc.get("languages", []):
             rows.add(
@@ -252,7 +252,9 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
             email=bundle.get("email"),
             eligibility_description=svc.get("eligibility"),
             fees_description=COST_OPTIONS.get(svc.get("cost")),
-            assured_date=_date(svc.get("assured_date")),
+            # Only an organization's confirmation sets assured_date; the source list's date is listed_on.
+            assured_date=None,
+            listed_on=_date(svc.get("listed_on")),
             last_modified=now,
             cost=svc.get("cost"),
             delivery=svc.get("delivery", "in-person"),
@@ -315,7 +317,7 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 service_id=service_id,
                 kind=kind,
                 source="EOIR List of Pro Bono Legal Service Providers",
-                checked_on=_date(svc.get("assured_date")),
+                checked_on=_date(svc.get("listed_on")),
             )
         if svc.get("cost"):
             rows.add(
@@ -332,6 +334,7 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
                 id=stable_id("service_area", f"{svc['key']}:{index}"),
                 service_id=service_id,
                 name=area.get("name") or AREA_NAMES.get(area["scope"]) or area.get("state"),
+                description=area.get("description"),
                 extent_type=area["scope"],
                 scope=area["scope"],
                 state=area.get("state"),

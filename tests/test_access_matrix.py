@@ -127,10 +127,11 @@ ROUTES = [
 # Open to everyone: the public site and APIs, and the account pages one uses before logging in.
 PUBLIC = {
     "/", "/search", "/provider/<service_id>", "/provider/<service_id>/report", "/my-list", "/privacy",
-    "/help/credentials", "/language/<code>", "/static/<path:filename>", "/referral/status", "/report/translation",
+    "/help/credentials", "/help/detained", "/language/<code>", "/static/<path:filename>", "/referral/status",
+    "/report/translation",
     "/account/login", "/account/register", "/account/reset", "/account/reset/<token>",
     "/account/invitations/<token>",
-    "/api/v1/search", "/api/v1/needs", "/api/docs", "/api/openapi.json", "/api/hsds/",
+    "/api/v1/search", "/api/v1/needs", "/api/v1/guidance/detained", "/api/docs", "/api/openapi.json", "/api/hsds/",
     "/api/hsds/organizations", "/api/hsds/organizations/<organization_id>", "/api/hsds/services",
     "/api/hsds/services/<service_id>", "/api/hsds/service_at_locations",
     "/api/hsds/service_at_locations/<sal_id>", "/api/hsds/taxonomies", "/api/hsds/taxonomies/<taxonomy_id>",

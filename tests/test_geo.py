@@ -42,7 +42,7 @@ from geo.build_gazetteer import build
 
 GEO_DIR = Path(geo.__file__).resolve().parent
 DATA_DIR = GEO_DIR.parent / "data" / "gazetteer"
-SEED_DIR = Path("/work/shared/seed-data")
+SEED_DIR = GEO_DIR.parent.parent / "shared" / "seed-data"  # ../shared beside the checkout, as in CI
 
 DALLAS = (32.79333, -96.76651)  # Census place centroid
 ZIP_75201 = (32.7883, -96.7996)  # ZCTA centroid
@@ -546,3 +546,122 @@ def test_a_bounding_box_is_clamped_at_the_poles_and_the_antimeridian():
     assert bounding_box(51.9, -179.9, 50)[2:] == (-180.0, 180.0)  # Adak side of the antimeridian
     with pytest.raises(ValueError, match="radius"):
         bounding_box(0, 0, -1)
+
+
+# -- where a place's point lies ---------------------------------------------------------------
+
+OWN_ZIP_KM = 60.0  # a ZIP named after a town farther than this from it is another town's
+
+
+def _committed_places() -> list[dict]:
+    import csv
+
+    with gzip.open(DATA_DIR / "places.csv.gz", "rt", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _committed_zctas() -> dict[str, tuple[float, float]]:
+    import csv
+
+    with gzip.open(DATA_DIR / "zcta_centroids.csv.gz", "rt", encoding="utf-8") as handle:
+        return {row["zcta"]: (float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)}
+
+
+def test_every_place_point_lies_within_5_km_of_one_of_the_place_s_own_zctas():
+    """Own ZCTAs: the ZIPs USPS names after the place in its state, each given to the nearest such place."""
+    import zipcodes
+
+    from geo.gazetteer import display_name, name_key
+
+    zctas = _committed_zctas()
+    places = _committed_places()
+    by_name: dict[tuple[str, str], list[dict]] = {}
+    for place in places:
+        name, aliases = display_name(place["name"])
+        for key in {name_key(name), *(name_key(a) for a in aliases)}:
+            by_name.setdefault((key, place["state"]), []).append(place)
+    own: dict[str, list[str]] = {}
+    for row in zipcodes.list_all():
+        code = row["zip_code"]
+        if code not in zctas or row["zip_code_type"] not in ("STANDARD", "PO BOX") or not row["city"]:
+            continue
+        candidates = by_name.get((name_key(row["city"]), row["state"]), [])
+        scored = [(distance_km(*zctas[code], float(p["lat"]), float(p["lng"])), p["geoid"]) for p in candidates]
+        if scored and min(scored)[0] <= OWN_ZIP_KM:
+            own.setdefault(min(scored)[1], []).append(code)
+    far = []
+    for place in places:
+        point = (float(place["lat"]), float(place["lng"]))
+        codes = own.get(place["geoid"], [])
+        if codes and min(distance_km(*point, *zctas[c]) for c in codes) > 5.0:
+            far.append(f"{place['name']}, {place['state']}")
+    assert len(own) > 20_000  # most places have ZIPs of their own; the rest keep the Census point
+    assert far == []
+
+
+@pytest.mark.parametrize(
+    ("query", "county"),
+    [
+        ("San Francisco", "San Francisco County"),
+        ("San Francisco, CA", "San Francisco County"),
+        ("Anchorage, AK", "Anchorage Municipality"),
+        ("Corpus Christi, TX", "Nueces County"),
+    ],
+)
+def test_a_city_whose_census_point_lies_off_its_people_is_placed_among_its_zips(geocoder, query, county):
+    place = resolve(geocoder, query)
+    nearest = geocoder.gazetteer.nearest_zip(place.lat, place.lon, max_km=3.0)
+    assert nearest is not None  # on one of the city's own ZIPs, not in the Pacific or the bay
+    assert place.county == county
+
+
+def test_san_francisco_by_name_lies_within_3_km_of_the_mission():
+    place = OfflineGeocoder(get_gazetteer()).resolve("San Francisco")
+    assert distance_km(place.lat, place.lon, 37.7487, -122.4158) < 3.0  # ZCTA 94110
+    assert place.lon > -122.52  # east of Ocean Beach
+
+
+@pytest.mark.parametrize(
+    ("query", "label", "county"),
+    [
+        ("NYC", "New York, NY", "New York County"),
+        ("nyc", "New York, NY", "New York County"),
+        ("New York City", "New York, NY", "New York County"),
+        ("Nueva York", "New York, NY", "New York County"),
+        ("Nueva York, NY", "New York, NY", "New York County"),
+        ("LA", "Los Angeles, CA", "Los Angeles County"),
+        ("L.A.", "Los Angeles, CA", "Los Angeles County"),
+        ("DC", "Washington, DC", "District of Columbia"),
+        ("D.C.", "Washington, DC", "District of Columbia"),
+        ("Brooklyn", "Brooklyn, NY", "Kings County"),
+        ("Brooklyn, NY", "Brooklyn, NY", "Kings County"),
+        ("Queens", "Queens, NY", "Queens County"),
+        ("the Bronx", "Bronx, NY", "Bronx County"),
+        ("Bronx, NY", "Bronx, NY", "Bronx County"),
+        ("Manhattan, NY", "Manhattan, NY", "New York County"),
+        ("Staten Island", "Staten Island, NY", "Richmond County"),
+    ],
+)
+def test_common_names_and_abbreviations_resolve(geocoder, query, label, county):
+    place = resolve(geocoder, query)
+    assert (place.label, place.county, place.kind) == (label, county, "place")
+
+
+def test_a_borough_lies_among_its_own_zips(geocoder):
+    brooklyn = resolve(geocoder, "Brooklyn")
+    nearest = geocoder.gazetteer.nearest_zip(brooklyn.lat, brooklyn.lon)
+    assert geocoder.gazetteer.zip_info(nearest).county == "Kings County"
+
+
+def test_a_small_brooklyn_elsewhere_still_resolves_with_its_state(geocoder):
+    assert resolve(geocoder, "Brooklyn, MI").state == "MI"
+
+
+def test_manhattan_alone_asks_which_one_new_york_first(geocoder):
+    error = error_for(geocoder, "Manhattan")
+    assert error.reason == "ambiguous"
+    assert error.suggestions[:2] == ["Manhattan, NY", "Manhattan, KS"]
+
+
+def test_a_typo_near_an_abbreviation_suggests_the_big_city_not_only_a_small_one(geocoder):
+    assert "New York, NY" in error_for(geocoder, "NYCC").suggestions

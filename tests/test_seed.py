@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matching.needs import get_taxonomy
+from matching.screening import government_reason
 from models import Address, Location, Organization, SearchEntry, Service
 from seed.convert import clean_street, is_confidential, record_cost, record_credentials, record_needs, record_schedules
 from seed.load import load_providers, read_bundles
@@ -101,15 +102,24 @@ def bundles():
     return list(read_bundles())
 
 
-def test_the_bundle_keeps_every_seed_organization_and_site(bundles):
+def _seed_ids(name: str) -> tuple[set[str], set[str]]:
+    """Return the ids of a seed file's providers, and of its government agencies, facilities and courts."""
+    records = [json.loads(line) for line in (SEED_DIR / name).read_text().splitlines()]
+    government = {r["id"] for r in records if government_reason(r["name"], r.get("description", ""))}
+    return {r["id"] for r in records} - government, government
+
+
+def test_the_bundle_keeps_every_seed_provider_and_leaves_out_agencies_and_courts(bundles):
     if not SEED_DIR.exists():
         pytest.skip("../shared/seed-data is not beside this checkout")
-    org_keys = {json.loads(line)["id"] for line in (SEED_DIR / "organizations.jsonl").read_text().splitlines()}
-    site_keys = {json.loads(line)["id"] for line in (SEED_DIR / "sites.jsonl").read_text().splitlines()}
+    org_keys, government_orgs = _seed_ids("organizations.jsonl")
+    site_keys, government_sites = _seed_ids("sites.jsonl")
     bundle_keys = {b["key"] for b in bundles}
     location_keys = {loc["key"] for b in bundles for loc in b["locations"]}
     assert org_keys <= bundle_keys
     assert site_keys <= location_keys
+    assert "ny/executive-office-for-immigration-review-eoir" in government_orgs
+    assert not (government_orgs | government_sites) & (bundle_keys | location_keys)
 
 
 def test_the_bundle_places_almost_everything_and_flags_the_rest(bundles):

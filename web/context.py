@@ -11,11 +11,16 @@ from web.words import (
     CREDENTIAL_LABELS,
     DOCKET_LABELS,
     KM_PER_MILE,
+    call_phone,
+    dial_href,
     distance_text,
     language_label,
     need_description,
     need_gloss,
     need_label,
+    radius_text,
+    text_phone,
+    tier_words,
     within_text,
 )
 
@@ -84,6 +89,7 @@ def page_context() -> dict:
         "site_languages": [(code, BY_CODE[code].name) for code in offered_codes()],
         "miles": uses_miles(),
         "distance_text": distance_text,
+        "radius_text": radius_text,
         "radius_choices": radius_choices,
         "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
         "url_with": url_with,
@@ -98,6 +104,10 @@ def page_context() -> dict:
         "top_needs": top_needs,
         "need_family": need_family,
         "search_languages": SEARCH_LANGUAGES,
+        "tier_words": tier_words,
+        "dial_href": dial_href,
+        "call_phone": call_phone,
+        "text_phone": text_phone,
     }
 
 

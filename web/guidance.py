@@ -18,23 +18,39 @@ DETAINEE_LOCATOR_URL = "https://locator.ice.gov/odls/"
 CASE_INFORMATION_PHONE = "1-800-898-7180"
 PRO_BONO_LIST_URL = "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers"
 
-# The official pages each fact was read from.
-LOCATOR_SOURCES = (
-    "https://www.dhs.gov/news/2024/06/07/department-homeland-security-announces-enhanced-searchability-migrants-custody",
-    "https://locator.ice.gov/odls/privacy.jsp",
-)
-A_NUMBER_SOURCE = "https://locator.ice.gov/odls/about.jsp"
-CASE_INFORMATION_SOURCES = (
-    "https://www.justice.gov/eoir/customer-service-initiatives",
-    "https://www.justice.gov/eoir/reference-materials/ic/chapter-1/6",
-)
-PRO_BONO_LIST_SOURCE = PRO_BONO_LIST_URL
 
 
 @dataclass(frozen=True)
 class Link:
     label: str
     url: str
+
+
+# The official pages each fact was read from.
+LOCATOR_SOURCES = (
+    Link(
+        _l("Department of Homeland Security, news of June 7, 2024, on the Online Detainee Locator System"),
+        "https://www.dhs.gov/news/2024/06/07/department-homeland-security-announces-enhanced-searchability-migrants-custody",
+    ),
+    Link(_l("ICE Online Detainee Locator System: privacy policy"), "https://locator.ice.gov/odls/privacy.jsp"),
+    Link(
+        _l("ICE Online Detainee Locator System: questions and answers (archived copy)"),
+        "http://eot.us.archive.org/eot/20170125000412/http:/locator.ice.gov/odls/about.jsp",
+    ),
+)
+CASE_INFORMATION_SOURCES = (
+    Link(
+        _l("Immigration court (EOIR): case status information line"),
+        "https://www.justice.gov/eoir/customer-service-initiatives",
+    ),
+    Link(
+        _l("Immigration Court Practice Manual, chapter 1.6: inquiries"),
+        "https://www.justice.gov/eoir/reference-materials/ic/chapter-1/6",
+    ),
+)
+PRO_BONO_LIST_SOURCES = (
+    Link(_l("Immigration court (EOIR): List of Pro Bono Legal Service Providers"), PRO_BONO_LIST_URL),
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,7 @@ class Step:
     text: tuple[str, ...]
     links: tuple[Link, ...] = ()
     phones: tuple[Phone, ...] = ()
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[Link, ...] = field(default=())
 
 
 def detention_steps() -> list[Step]:
@@ -74,7 +90,7 @@ def detention_steps() -> list[Step]:
                 _l("ICE says it does not use the locator to track what people search or to enforce immigration law."),
             ),
             links=(Link(_l("ICE Online Detainee Locator"), DETAINEE_LOCATOR_URL),),
-            sources=(*LOCATOR_SOURCES, A_NUMBER_SOURCE),
+            sources=LOCATOR_SOURCES,
         ),
         Step(
             code="check-the-case",
@@ -102,7 +118,7 @@ def detention_steps() -> list[Step]:
                 ),
             ),
             links=(Link(_l("List of Pro Bono Legal Service Providers (immigration court)"), PRO_BONO_LIST_URL),),
-            sources=(PRO_BONO_LIST_SOURCE,),
+            sources=PRO_BONO_LIST_SOURCES,
         ),
     ]
 
@@ -136,7 +152,7 @@ def serialize_steps(steps: list[Step]) -> list[dict]:
             "text": [str(line) for line in step.text],
             "links": [{"label": str(link.label), "url": link.url} for link in step.links],
             "phones": [{"label": str(phone.label), "number": phone.number} for phone in step.phones],
-            "sources": list(step.sources),
+            "sources": [{"label": str(link.label), "url": link.url} for link in step.sources],
         }
         for step in steps
     ]

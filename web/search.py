@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from api.forms import SearchForm
 from geo import GeocodeError, Place
 from matching.details import page_details
-from matching.engine import UNKNOWABLE_FILTERS, SearchQuery, SearchResult, search
+from matching.engine import UNKNOWABLE_FILTERS, Reason, SearchQuery, SearchResult, search
 from models.db import get_session
 from web.guidance import detention_steps, is_detention_need, national_directories, serialize_steps
 from web.words import (
@@ -232,6 +232,15 @@ def serialize_match(match, details, query: SearchQuery | None = None) -> dict:
         "credential_match": filter_match(match, query, "credential"),
         "open_now_match": filter_match(match, query, "open_now"),
         "unknown": list(match.unknown),
-        "reasons": [reason_text(reason) for reason in match.reasons],
+        "reasons": [reason_text(reason) for reason in _with_street(match.reasons, details)],
         "reason_codes": [reason.code for reason in match.reasons],
     }
+
+
+def _with_street(reasons: list, details) -> list:
+    """Say whether the street address is listed, so that a town-centre site is worded honestly."""
+    street = bool(details.address and details.address.get("address_1"))
+    return [
+        Reason(reason.code, {**reason.params, "street": street}) if reason.code == "in_town" else reason
+        for reason in reasons
+    ]

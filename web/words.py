@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_day_names
 from babel.numbers import format_decimal
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -124,6 +124,7 @@ LANGUAGE_LABELS = {
     "mix": _l("Mixtec"),
     "yua": _l("Yucatec Maya"),
 }
+TEXT_PHONE_TYPES = ("text", "sms")  # HSDS phone types that take text messages, not calls
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
     "waitlist": _l("Waitlist"),
@@ -151,14 +152,15 @@ def language_label(code: str) -> str:
         return code
 
 
-def number(value: float) -> str:
-    """Return a distance rounded to one decimal, as the current language writes numbers in the US (Western digits)."""
+def number(value: float, *, decimals: int = 1) -> str:
+    """Return a distance rounded to ``decimals``, as the current language writes numbers in the US (Western digits)."""
     current = locale()
     try:  # es_US writes 1.8 where es writes 1,8; most languages have no US variant and keep their own
         current = Locale.parse(f"{current.language}_US")
     except (UnknownLocaleError, ValueError):
         pass
-    return format_decimal(round(value, 1), format="#,##0.#", locale=current, numbering_system="latn")
+    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
+    return format_decimal(round(value, decimals), format=pattern, locale=current, numbering_system="latn")
 
 
 def distance_text(km: float) -> str:
@@ -168,11 +170,18 @@ def distance_text(km: float) -> str:
     return _("%(km)s km", km=number(km))
 
 
-def within_text(km: float) -> str:
-    """Return a radius in the reader's unit: "Within 25 miles" or "Within 50 km"."""
+def radius_text(km: float) -> str:
+    """Return a search radius in the reader's unit, in whole numbers: "31 mi" or "50 km"."""
     if uses_miles():
-        return _("Within %(mi)s miles", mi=number(km / KM_PER_MILE))
-    return _("Within %(km)s km", km=number(km))
+        return _("%(mi)s mi", mi=number(km / KM_PER_MILE, decimals=0))
+    return _("%(km)s km", km=number(km, decimals=0))
+
+
+def within_text(km: float) -> str:
+    """Return a radius choice in the reader's unit: "Within 25 miles" or "Within 50 km"."""
+    if uses_miles():
+        return _("Within %(mi)s miles", mi=number(km / KM_PER_MILE, decimals=0))
+    return _("Within %(km)s km", km=number(km, decimals=0))
 
 
 def need_label(code: str) -> str:
@@ -247,6 +256,9 @@ def reason_text(reason: Reason) -> str:
                 return _("%(mi)s mi away", mi=number(p["km"] / KM_PER_MILE))
             return _("%(km)s km away", km=number(p["km"]))
         case "in_town":
+            # The point is a town or ZIP centre: the town is known, the distance is not.
+            if p.get("city") and p.get("street"):
+                return _("In %(town)s", town=p["city"])
             if p.get("city"):
                 return _("In %(town)s (exact address not listed)", town=p["city"])
             return _("Exact address not listed")
@@ -286,3 +298,71 @@ def reason_text(reason: Reason) -> str:
         case "remote":
             return _("Help by phone or online")
     return reason.code
+
+
+def asked_filters(query: dict) -> list[str]:
+    """Return the asked-for filters whose data a listing may not give (see UNKNOWABLE_FILTERS)."""
+    asked = {
+        "language": bool(query.get("languages")),
+        "accepting": bool(query.get("accepting")),
+        "credential": bool(query.get("credentials")),
+        "open_now": bool(query.get("open_now")),
+    }
+    return [name for name, on in asked.items() if on]
+
+
+def tier_words(query: dict, counts: dict) -> dict | None:
+    """Return the headings and the summary of the confirmed and the unknown results, or None when
+    no asked-for filter can be unknown (the results are then one list)."""
+    asked = asked_filters(query)
+    if not asked:
+        return None
+    languages = ", ".join(language_label(code) for code in query.get("languages") or [])
+    yes, unsure = counts["confirmed"], counts["unknown"]
+    if asked == ["language"]:
+        confirmed = _("They say they speak %(languages)s", languages=languages)
+        unknown = _("These don't list their languages: call to ask")
+        said = ngettext("%(num)d says it speaks %(languages)s", "%(num)d say they speak %(languages)s", yes,
+                        languages=languages)
+        unsaid = ngettext("%(num)d doesn't list its languages", "%(num)d don't list their languages", unsure)
+    elif asked == ["accepting"]:
+        confirmed = _("They say they take new clients")
+        unknown = _("These don't say if they take new clients: call to ask")
+        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes)
+        unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
+    elif asked == ["credential"]:
+        confirmed = _("They list the credential you asked for")
+        unknown = _("These don't list their credentials: call to ask")
+        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes)
+        unsaid = ngettext("%(num)d doesn't list its credentials", "%(num)d don't list their credentials", unsure)
+    elif asked == ["open_now"]:
+        confirmed = _("Open now")
+        unknown = _("These don't list their hours: call to ask")
+        said = ngettext("%(num)d is open now", "%(num)d are open now", yes)
+        unsaid = ngettext("%(num)d doesn't list its hours", "%(num)d don't list their hours", unsure)
+    else:
+        confirmed = _("They match everything you asked")
+        unknown = _("These don't list everything you asked about: call to ask")
+        said = ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+        unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
+    summary = _("%(said)s; %(unsaid)s.", said=said, unsaid=unsaid)
+    return {"confirmed": confirmed, "unknown": unknown, "summary": summary}
+
+
+def dial_href(phone: dict) -> str:
+    """Return the tel: or sms: link of a phone ({"number", "extension", "type"}) as a phone dials it."""
+    digits = "".join(ch for ch in phone["number"] if ch.isdigit() or ch == "+")
+    if phone.get("type") in TEXT_PHONE_TYPES:
+        return f"sms:{digits}"
+    extension = "".join(ch for ch in phone.get("extension") or "" if ch.isdigit())
+    return f"tel:{digits}" + (f",{extension}" if extension else "")
+
+
+def call_phone(phones: list[dict]) -> dict | None:
+    """Return the first phone one can call (not a fax, not a text line), or None."""
+    return next((p for p in phones if p.get("type") not in (*TEXT_PHONE_TYPES, "fax")), None)
+
+
+def text_phone(phones: list[dict]) -> dict | None:
+    """Return the first text-message line, or None."""
+    return next((p for p in phones if p.get("type") in TEXT_PHONE_TYPES), None)

@@ -4,7 +4,7 @@ Fills the new columns of the existing (derived) rows from their locations, so th
 directory ranks and words its sites right without a reindex.
 
 Revision ID: 3d7c21aa4275
-Revises: be869f32e2a5
+Revises: c3d8e1f0a7b2
 Create Date: 2026-12-01 04:15:07.809047
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '3d7c21aa4275'
-down_revision = 'be869f32e2a5'
+down_revision = 'c3d8e1f0a7b2'
 branch_labels = None
 depends_on = None
 
