@@ -173,7 +173,11 @@
           var call = document.createElement("a");
           call.className = "btn secondary";
           call.href = "tel:" + item.phone.replace(/[^0-9+]/g, "");
-          call.textContent = box.getAttribute("data-call") + " " + item.phone;
+          call.textContent = box.getAttribute("data-call") + " ";
+          var digits = document.createElement("span");
+          digits.dir = "ltr";
+          digits.textContent = item.phone;
+          call.appendChild(digits);
           li.appendChild(document.createTextNode(" "));
           li.appendChild(call);
         }
