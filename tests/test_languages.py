@@ -236,3 +236,14 @@ def test_the_translation_reports_cancel_link_never_leaves_the_site(client, page)
     links = re.findall(r'<a [^>]*href="([^"]*)"', html.split('<form class="card"')[1].split("</form>")[0])
     assert all(link.startswith("/") and not link.startswith(("//", "/\\")) for link in links), links
     assert not any("evil" in link for link in links)
+
+
+def test_a_300_character_place_is_refused_in_the_readers_language(client):
+    place = "a" * 300
+    page = client.get("/search", query_string={"location": place, "lang": "es"})
+    assert page.status_code == 400
+    assert "El lugar es demasiado largo" in page.get_data(as_text=True)
+    answer = client.get("/api/v1/search", query_string={"location": "75201", "radius_km": "x", "lang": "es"})
+    assert answer.status_code == 400
+    assert "Field" not in answer.get_data(as_text=True)
+    assert "Not a valid" not in answer.get_json()["error"]["message"]

@@ -26,10 +26,12 @@ MEASURE_TARGETS = """(selector) => {
   const small = [];
   for (const el of document.querySelectorAll(selector)) {
     const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || el.closest('[hidden]') || el.closest('details:not([open]) > :not(summary)')) continue;
+    if (style.visibility === 'hidden' || el.closest('[hidden]')) continue;
+    if (el.closest('details:not([open]) > :not(summary)')) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
-    if (el.matches('input[type=radio], input[type=checkbox]') && el.closest('label')) continue;  // the label is the target
+    // A radio or checkbox inside its label: the label is the target.
+    if (el.matches('input[type=radio], input[type=checkbox]') && el.closest('label')) continue;
     if (el.matches('.need-choice input')) continue;
     const inline = el.tagName === 'A' && style.display === 'inline' && el.parentElement &&
       el.parentElement.textContent.trim().length > el.textContent.trim().length + 2;
@@ -70,7 +72,8 @@ def test_at_360_by_640_the_place_box_and_every_need_are_on_the_first_screen(guar
     assert needs.count() == 5
     for index in range(5):
         box = needs.nth(index).bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= SMALL["height"], (lang, index, box)
+        assert box["y"] >= 0, (lang, index, box)
+        assert box["y"] + box["height"] <= SMALL["height"], (lang, index, box)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -143,7 +146,8 @@ def test_after_search_provider_and_quick_exit_back_shows_no_amparo_page(guard, l
     page.fill("#location", "75201")
     page.locator("form#search button[type=submit]").click()
     page.wait_for_url("**/search?**")
-    assert "Dallas" not in page.title() and "75201" not in page.title()
+    assert "Dallas" not in page.title()
+    assert "75201" not in page.title()
     page.locator("li.result .result-name").first.click()
     page.wait_for_url("**/provider/**")
     assert page.evaluate("history.length") == 2  # the blank start page and one entry for all of Amparo
