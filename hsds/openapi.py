@@ -1,6 +1,6 @@
 """Our own OpenAPI 3.1 document (/api/openapi.json) and the docs page rendered from it (/api/docs)."""
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 
 from models.base import CREDENTIAL_KINDS
 
@@ -96,7 +96,7 @@ def document() -> dict:
             "/api/v1/search": _get("Search services near a place", search_params, {"type": "object"}),
             "/api/v1/needs": _get(
                 "The need taxonomy, labelled in the requested language",
-                [_param("lang", "en or es.", enum=["en", "es"])],
+                [_param("lang", "A language the site speaks (BCP 47).", enum=list(current_app.config["LANGUAGES"]))],
                 {"type": "object"},
             ),  # fmt: skip
             "/api/openapi.json": _get("This document", [], {"type": "object"}),

@@ -247,3 +247,12 @@ def test_a_300_character_place_is_refused_in_the_readers_language(client):
     assert answer.status_code == 400
     assert "Field" not in answer.get_data(as_text=True)
     assert "Not a valid" not in answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("client_language", "slip"), [("zh", "zh_Hans"), ("tl", "fil"), ("ar", "ar"), ("hmn", "en")])
+def test_the_slip_is_printed_in_the_clients_language_when_the_site_speaks_it(make_app, client_language, slip):
+    from referrals.slip import slip_language
+
+    app = make_app(LANGUAGES=",".join(ALL))
+    with app.test_request_context("/"):
+        assert slip_language(client_language) == slip
