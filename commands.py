@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask db-upgrade``, ``flask seed``, ``flask reindex``."""
+"""Command-line tasks: ``flask db-upgrade``, ``flask seed``, ``flask reindex``, ``flask data audit``."""
 
 from pathlib import Path
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_upgrade)
     app.cli.add_command(seed)
     app.cli.add_command(reindex)
+    app.cli.add_command(data_cli)
 
 
 @click.command("db-upgrade")
@@ -62,6 +63,24 @@ def reindex() -> None:
         rows = rebuild_index(session)
         session.commit()
     click.echo(f"Search index rebuilt: {rows} rows.")
+
+
+@click.group("data")
+def data_cli() -> None:
+    """Check the directory's data."""
+
+
+@data_cli.command("audit")
+@click.option("--examples", default=5, show_default=True, help="Example service ids shown per check.")
+@with_appcontext
+def data_audit(examples: int) -> None:
+    """Count services with data problems, each with example ids (see data/README.md)."""
+    from seed.audit import audit
+
+    with Session(db.get_engine()) as session:
+        checks = audit(session)
+    for check in checks:
+        click.echo(check.line(examples))
 
 
 def _has_organizations(session: Session) -> bool:

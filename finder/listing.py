@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from matching.details import public_address
+from matching.engine import EXACT_PRECISIONS
 from matching.needs import get_taxonomy
 from models import (
     Accessibility,
@@ -29,6 +30,9 @@ from models import (
 from models.base import today
 
 STALE_AFTER = timedelta(days=183)  # about six months
+# Phone lines one reaches without an appointment (HSDS phone types).
+LINE_TYPES = ("hotline", "text", "sms")
+LEGAL_NEEDS = ("immigration-legal", "legal-aid")
 
 
 @dataclass
@@ -39,6 +43,11 @@ class Site:
     languages: list[Language]
     schedules: list[Schedule]
     accessibility: list[Accessibility]
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether the site's point is its street address (directions to a town centre would mislead)."""
+        return self.location.geocode_precision in EXACT_PRECISIONS
 
 
 @dataclass
@@ -63,8 +72,41 @@ class Listing:
         return any("immigration-legal" in (code, *taxonomy.ancestors(code)) for code in self.needs)
 
     @property
+    def is_legal(self) -> bool:
+        """Tell whether the service gives legal help (immigration or other)."""
+        taxonomy = get_taxonomy()
+        return any(set(LEGAL_NEEDS) & {code, *taxonomy.ancestors(code)} for code in self.needs)
+
+    @property
+    def all_phones(self) -> list[Phone]:
+        """Return the phones of the service, its organization and its sites."""
+        return self.phones + [phone for site in self.sites for phone in site.phones]
+
+    @property
+    def kind(self) -> str:
+        """Return how one gets this help: "hotline", "remote" (phone, video or online), "both" or "in-person".
+
+        Derived from the service's delivery and its phone lines, so that a hotline's page never says
+        what to bring to an office or to walk in.
+        """
+        delivery = self.service.delivery
+        if delivery == "remote":
+            return "hotline" if any(phone.type in LINE_TYPES for phone in self.all_phones) else "remote"
+        return delivery if delivery in ("both", "in-person") else "in-person"
+
+    @property
+    def text_line(self) -> bool:
+        """Tell whether the service takes text messages."""
+        return any(phone.type in ("text", "sms") for phone in self.all_phones)
+
+    @property
+    def never_confirmed(self) -> bool:
+        """Tell whether the organization has never confirmed the listing (a source list's date is no confirmation)."""
+        return self.service.assured_date is None
+
+    @property
     def may_be_out_of_date(self) -> bool:
-        """Tell whether nobody has confirmed the listing for six months."""
+        """Tell whether nobody at the organization has confirmed the listing for six months."""
         verified = self.service.assured_date
         return verified is None or today() - verified > STALE_AFTER
 

@@ -930,7 +930,11 @@ def resolve_report(session: Session, *, report_id: str) -> None:
 
 
 def stale_services(session: Session, *, stale_after: timedelta) -> list[tuple[Service, Organization]]:
-    """Return active services of claimed organizations nobody has confirmed within ``stale_after``."""
+    """Return active services of claimed organizations nobody has confirmed within ``stale_after``.
+
+    A confirmation is ``service.assured_date``, and only a confirmation sets it; the day a source
+    list was compiled (``service.listed_on``, seed data) never counts.
+    """
     claimed = select(Membership.organization_id).where(Membership.role == "owner")
     rows = session.execute(
         select(Service, Organization)

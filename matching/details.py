@@ -1,12 +1,13 @@
-"""What a result shows beyond the index: address (never a confidential one), phones, website."""
+"""What a result shows beyond the index: address (never a confidential one), phones, website, dates."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from models import Address, Location, Organization, Phone
+from models import Address, Location, Organization, Phone, Service
 
 
 @dataclass
@@ -18,6 +19,9 @@ class Details:
     phones: list[dict] = field(default_factory=list)
     website: str | None = None
     email: str | None = None
+    listed_on: date | None = None  # the day the source list was compiled
+    confirmed_on: date | None = None  # the day the organization confirmed the listing (service.assured_date)
+    sources: list[str] = field(default_factory=list)  # source keys, e.g. "eoir/pro-bono-providers"
 
 
 def public_address(location: Location, address: Address | None) -> dict | None:
@@ -47,6 +51,12 @@ def page_details(session: Session, matches: list) -> dict[str, Details]:
         for a in session.execute(select(Address).where(Address.location_id.in_(location_ids))).scalars()
     }
     orgs = {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(org_ids))).scalars()}
+    dates = {
+        row.id: row
+        for row in session.execute(
+            select(Service.id, Service.listed_on, Service.assured_date).where(Service.id.in_(service_ids))
+        )
+    }
     phones = defaultdict(list)
     for phone in session.execute(
         select(Phone).where(
@@ -61,7 +71,11 @@ def page_details(session: Session, matches: list) -> dict[str, Details]:
     details = {}
     for match in matches:
         location = locations.get(match.location_id)
-        found = Details(website=orgs[match.organization_id].website, email=orgs[match.organization_id].email)
+        org = orgs[match.organization_id]
+        found = Details(website=org.website, email=org.email, sources=org.sources.split())
+        if match.service_id in dates:
+            found.listed_on = dates[match.service_id].listed_on
+            found.confirmed_on = dates[match.service_id].assured_date
         if location is not None:
             found.confidential = location.confidential
             found.address = public_address(location, addresses.get(location.id))

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import zipcodes
 
-from geo.gazetteer import state_abbr
+from geo.gazetteer import STATES, state_abbr
 from matching.index import county_key
 
 # New York City's boroughs are counties: a record serving "New York City" serves these five.
@@ -83,3 +83,25 @@ def stated_areas(description: str, default_state: str | None) -> tuple[list[dict
             towns.append((match.group("town").strip(), state))
     unique = {(a["state"], a["name"]): a for a in areas}
     return list(unique.values()), list(dict.fromkeys(towns))
+
+
+# Names that tie an organization to one state ("Coalition for Humane Immigrant Rights of L.A.").
+_NAMED_PLACES = {
+    "CA": r"\bL\.A\.|\bLos Angeles\b|\bSan Francisco\b|\bSan Diego\b",
+    "IL": r"\bChicago\b",
+    "TX": r"\b(Houston|Dallas|San Antonio|El Paso)\b",
+}
+# A state's name that names something else: a county ("Washington County"), a city ("Kansas City"),
+# another state ("West Virginia"), a region ("Greater Washington", "Washington, D.C.").
+_NOT_THE_STATE = r"(?!\s+(County|Co\b|Parish|City|Valley|Heights|Avenue|Street|Area))"
+
+
+def named_elsewhere(name: str, state: str) -> bool:
+    """Tell whether an organization's name ties it to a state other than ``state``."""
+    for abbr, full in STATES.items():
+        if abbr == state or len(full) <= 4:
+            continue
+        pattern = rf"(?<!West )(?<!Greater )\b(of|in) {re.escape(full)}\b{_NOT_THE_STATE}(?!,? D\.?C)"
+        if re.search(pattern, name):
+            return True
+    return any(abbr != state and re.search(pattern, name) for abbr, pattern in _NAMED_PLACES.items())

@@ -20,10 +20,20 @@ from collections import defaultdict
 from pathlib import Path
 
 from geo import GeocodeError, OfflineGeocoder, get_gazetteer, haversine_km
+from matching.index import county_key
 from matching.needs import Taxonomy, get_taxonomy
 from matching.screening import government_reason
-from seed.areas import stated_areas
-from seed.phones import LINE_WORDS, is_line, lifeline_phone, record_phone, source_digest, text_phones
+from seed.areas import named_elsewhere, stated_areas
+from seed.phones import (
+    LIFELINE_SOURCE,
+    LINE_WORDS,
+    is_line,
+    is_local_center,
+    lifeline_phone,
+    record_phone,
+    source_digest,
+    text_phones,
+)
 
 # Seed categories that map straight onto our needs. Categories not listed here (food, seniors,
 # financial, ...) are outside this directory's scope: kept on the record, matched to no need.
@@ -104,6 +114,10 @@ def record_needs(record: dict, taxonomy: Taxonomy) -> list[str]:
     for category in categories:
         needs.update(CATEGORY_NEEDS.get(category, []))
     for source in sources:
+        # A national line that a directory filed under the 988 list (a domestic-violence hotline) is
+        # not a 988 crisis center: it keeps its own categories (see seed.phones.lifeline_phone).
+        if source == LIFELINE_SOURCE and not (is_local_center(record) or record.get("phone") == "988"):
+            continue
         needs.update(SOURCE_NEEDS.get(source, []))
     # Providers on these lists are general legal providers: their specialties (deportation defense;
     # housing and family law) do not narrow them, so someone asking for asylum or for help with wages
@@ -270,7 +284,7 @@ def listed_state_area(record: dict) -> dict | None:
     serves its own community, not its state.)
     """
     state = record_state(record)
-    if state is None:
+    if state is None or named_elsewhere(record.get("name", ""), state):
         return None
     return {"scope": "state", "state": state, "name": None, "description": LISTED_STATE}
 
@@ -341,19 +355,23 @@ ONLINE_WORDS = re.compile(r"\b(virtual|online[- ]only|online)\b", re.IGNORECASE)
 def record_delivery(record: dict, locations: list[dict]) -> str:
     """Say how a record's service is given: "remote" (a line or online only), "in-person" or "both".
 
-    A telephone line with no street address of its own is remote; an office that also runs a line
-    ("24/7 hotline", a domestic-violence program whose hotline is its public contact) is both.
+    A telephone line or online-only service (by its name or its source: 988 centers, warmlines)
+    with no street address is remote. A domestic-violence or sexual-assault program whose address is
+    withheld helps in person at a place its hotline gives: both. An office that also runs a line
+    ("24/7 hotline", "HelpLine") is both. Anything else is in person, where it is.
     """
     has_street = any(loc["address"]["address_1"] for loc in locations)
-    line = is_line(record) or bool(ONLINE_WORDS.search(record.get("name", "")))
-    if line and not has_street:
+    named_line = bool(LINE_WORDS.search(record.get("name", "")) or ONLINE_WORDS.search(record.get("name", "")))
+    national = (record.get("service_area") or {}).get("kind") == "national"
+    if is_confidential(record) and record.get("phone") and not named_line and not national:
+        return "both"
+    if (named_line or is_line(record)) and not has_street:
         return "remote"
     text = record.get("description", "")
-    if line or LINE_WORDS.search(text) or re.search(r"24/7 (crisis )?(phone|line)", text, re.IGNORECASE):
-        return "both"
-    if is_confidential(record) and record.get("phone"):
-        return "both"
-    return "in-person" if locations else ("remote" if record.get("phone") or record.get("website") else "in-person")
+    mentions_line = bool(LINE_WORDS.search(text) or re.search(r"24/7 (crisis )?(phone|line)", text, re.IGNORECASE))
+    if named_line or mentions_line:
+        return "remote" if national and not has_street else "both"
+    return "in-person"
 
 
 def record_areas(record: dict, locations: list[dict]) -> list[dict]:
@@ -372,35 +390,18 @@ def record_areas(record: dict, locations: list[dict]) -> list[dict]:
         )
     areas += counties
     home = {loc["state"] for loc in locations if loc.get("state")}
-    kept = []
+    kept, seen = [], set()
     for area in areas:
+        key = (area["scope"], area["state"], county_key(area.get("name")) if area["scope"] == "county" else None)
+        if key in seen:
+            continue
+        seen.add(key)
         if area["scope"] != "national" and area["state"] and home and area["state"] not in home:
             continue
         if area["scope"] == "state" and named_elsewhere(record.get("name", ""), area["state"]):
             continue
         kept.append(area)
     return kept
-
-
-# Place names that tie a name to one state ("Coalition for Humane Immigrant Rights of L.A.").
-_NAMED_PLACES = {
-    "CA": r"\bL\.A\.|Los Angeles|San Francisco|San Diego|Bay Area",
-    "IL": r"\bChicago\b",
-    "TX": r"\b(Houston|Dallas|San Antonio|El Paso)\b",
-    "FL": r"\bMiami\b",
-    "DC": r"\bD\.C\.|Washington, DC",
-}
-
-
-def named_elsewhere(name: str, state: str) -> bool:
-    """Tell whether a name names a state or a big city outside ``state``."""
-    from geo.gazetteer import STATES
-
-    for abbr, full in STATES.items():
-        if abbr != state and len(full) > 4 and re.search(rf"\b{re.escape(full)}\b", name):
-            if not (abbr == "WA" and re.search(r"Washington,? D\.?C|Washington Heights", name)):
-                return True
-    return any(abbr != state and re.search(pattern, name) for abbr, pattern in _NAMED_PLACES.items())
 
 
 def make_service(record: dict, needs: list[str]) -> dict:
@@ -463,10 +464,18 @@ class Places:
 
 
 def screen(records: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Split records into providers and (id, reason) of government agencies, facilities and courts."""
+    """Split records into providers and (id, reason) of the rest.
+
+    Left out: government agencies, their facilities and courts (matching.screening), and records
+    whose "name" is a sentence a directory's page left behind ("created by Pro Bono Net and the
+    Immigrant Advocates Network", "Currently, no program is operating. Please contact ...").
+    """
+    from seed.audit import suspicious_name
+
     kept, out = [], []
     for record in records:
         reason = government_reason(record.get("name", ""), record.get("description", ""))
+        reason = reason or suspicious_name(record.get("name", ""))
         if reason:
             out.append((record["id"], reason))
         else:
@@ -492,7 +501,137 @@ def convert(seed_dir: Path, taxonomy: Taxonomy | None = None) -> list[dict]:
     for site in sites:
         if not site.get("org") or site["org"] not in known:
             bundles.append(make_bundle(site, [], taxonomy, places))
-    return bundles
+    return merge_duplicates(bundles)
+
+
+DUPLICATE_KM = 1.0
+
+
+def _normal_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", re.sub(r"\([^)]*\)", "", name.lower())).strip()
+
+
+def _numbers(bundle: dict) -> set[str]:
+    phones = bundle["phones"] + [p for loc in bundle["locations"] for p in loc.get("phones", [])]
+    phones += [p for svc in bundle["services"] for p in svc.get("phones", [])]
+    return {re.sub(r"\D", "", p["number"]) for p in phones} - {"988"}
+
+
+def _sites(bundle: dict) -> list[dict]:
+    return [loc for loc in bundle["locations"] if loc["lat"] is not None]
+
+
+def same_provider(first: dict, second: dict) -> bool:
+    """Tell whether two bundles list one provider twice (the audit's duplicate rule, see seed/audit.py).
+
+    Same name (an abbreviation in brackets aside), the same phone or a site within 1 km, and the same
+    site or no street address on one of them to tell them apart: the International Rescue Committee
+    in Dallas, listed by EOIR at its street and by ORR at the city's centre, with one phone.
+    """
+    if _normal_name(first["name"]) != _normal_name(second["name"]):
+        return False
+    near = any(
+        haversine_km(a["lat"], a["lon"], b["lat"], b["lon"]) <= DUPLICATE_KM
+        for a in _sites(first)
+        for b in _sites(second)
+    )
+    if not (near or _numbers(first) & _numbers(second)):
+        return False
+    streets = [bool(loc["address"]["address_1"]) for loc in _sites(first) + _sites(second)]
+    return near or not (_sites(first) and _sites(second) and all(streets))
+
+
+def merge_duplicates(bundles: list[dict]) -> list[dict]:
+    """Merge bundles that list one provider twice, until none is left (a merge can reveal another)."""
+    while True:
+        merged = _merge_pass(bundles)
+        if len(merged) == len(bundles):
+            return merged
+        bundles = merged
+
+
+def _merge_pass(bundles: list[dict]) -> list[dict]:
+    """Merge each bundle's duplicates into the first of them (a located one, then by key)."""
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for bundle in bundles:
+        by_name[_normal_name(bundle["name"])].append(bundle)
+    merged_away: set[str] = set()
+    for group in by_name.values():
+        group.sort(key=lambda b: (not any(loc["precision"] == "source" for loc in b["locations"]), b["key"]))
+        for index, keep in enumerate(group):
+            if keep["key"] in merged_away:
+                continue
+            for other in group[index + 1 :]:
+                if other["key"] not in merged_away and same_provider(keep, other):
+                    merge_into(keep, other)
+                    merged_away.add(other["key"])
+    return [b for b in bundles if b["key"] not in merged_away]
+
+
+def _union(first: list, second: list) -> list:
+    found = list(first)
+    for item in second:
+        if item not in found:
+            found.append(item)
+    return found
+
+
+def merge_into(keep: dict, other: dict) -> None:
+    """Merge bundle ``other`` into ``keep``: sources, sites not already there, needs, phones, areas."""
+    keep["merged_keys"] = sorted({*keep.get("merged_keys", []), other["key"], *other.get("merged_keys", [])})
+    keep["sources"] = sorted(set(keep["sources"]) | set(other["sources"]))
+    for field in ("email", "website", "description", "tax_id"):
+        keep[field] = keep.get(field) or other.get(field)
+    keep["identifiers"] = _union(keep["identifiers"], other["identifiers"])
+    known = {re.sub(r"\D", "", p["number"]) for p in keep["phones"]}
+    keep["phones"] += [p for p in other["phones"] if re.sub(r"\D", "", p["number"]) not in known]
+    service, extra = keep["services"][0], other["services"][0]
+    for location in other["locations"]:
+        # A site within 1 km of one already there, or a town centre in a town already there, is that site.
+        near = location["lat"] is not None and any(
+            haversine_km(location["lat"], location["lon"], site["lat"], site["lon"]) <= DUPLICATE_KM
+            or (not location["address"]["address_1"] and location["address"]["city"] == site["address"]["city"])
+            for site in _sites(keep)
+        )
+        if not near and (location["lat"] is not None or not _sites(keep)):
+            keep["locations"].append(location)
+            service["location_keys"].append(location["key"])
+            continue
+        # The site is one already listed: its key is kept among the merged keys, its phones on the service.
+        keep["merged_keys"] = sorted({*keep["merged_keys"], location["key"]})
+        if location.get("phones"):
+            numbers = {re.sub(r"\D", "", p["number"]) for p in _numbers_of(keep)}
+            service.setdefault("phones", []).extend(
+                {**p, "type": p.get("type", "voice")}
+                for p in location["phones"]
+                if re.sub(r"\D", "", p["number"]) not in numbers
+            )
+    service["needs"] = sorted(set(service["needs"]) | set(extra["needs"]))
+    service["languages"] = sorted(set(service["languages"]) | set(extra["languages"]))
+    service["credentials"] = sorted(set(service["credentials"]) | set(extra["credentials"]))
+    service["source_categories"] = sorted(set(service["source_categories"]) | set(extra["source_categories"]))
+    service["labels"] = _union(service["labels"], extra["labels"])
+    service["cost"] = service["cost"] or extra["cost"]
+    service["eligibility"] = service["eligibility"] or extra["eligibility"]
+    service["description"] = service["description"] or extra["description"]
+    service["schedules"] = service["schedules"] or extra["schedules"]
+    service["listed_on"] = max(filter(None, [service["listed_on"], extra["listed_on"]]), default=None)
+    if service["delivery"] != extra["delivery"]:
+        service["delivery"] = "both"
+    phones = service.get("phones", []) + [p for p in extra.get("phones", []) if p not in service.get("phones", [])]
+    if phones:
+        service["phones"] = phones
+    areas = _union(service.get("areas", []), extra.get("areas", []))
+    if areas:
+        service["areas"] = areas
+    placed = bool(_sites(keep))
+    matched = [a for a in service.get("areas", []) if a["scope"] in MATCHED_SCOPES]
+    service["placement"] = "placed" if placed else ("area-only" if matched else "unplaced")
+
+
+def _numbers_of(bundle: dict) -> list[dict]:
+    phones = bundle["phones"] + [p for loc in bundle["locations"] for p in loc.get("phones", [])]
+    return phones + [p for svc in bundle["services"] for p in svc.get("phones", [])]
 
 
 def make_bundle(record: dict, sites: list[dict], taxonomy: Taxonomy, places: Places) -> dict:

@@ -163,10 +163,14 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
         version=1,
         parent_organization_id=None,
     )
+    schemes: set[str] = set()
     for ident in bundle.get("identifiers", []):
+        # A merged bundle may carry two identifiers of one scheme: the second is told apart by its value.
+        suffix = f":{ident['identifier']}" if ident["scheme"] in schemes else ""
+        schemes.add(ident["scheme"])
         rows.add(
             OrganizationIdentifier,
-            id=stable_id("organization_identifier", f"{bundle['key']}:{ident['scheme']}"),
+            id=stable_id("organization_identifier", f"{bundle['key']}:{ident['scheme']}{suffix}"),
             organization_id=org_id,
             identifier_scheme=ident["scheme"],
             identifier_type=ident["type"],

@@ -86,6 +86,12 @@ def text_phones(record: dict) -> list[dict]:
     return found
 
 
+def is_local_center(record: dict) -> bool:
+    """Tell whether a record is a local crisis center of the 988 Lifeline network (it has a place)."""
+    listed = LIFELINE_SOURCE in record.get("sources", [])
+    return listed and bool(record.get("address") or record.get("place") or record.get("geo"))
+
+
 def lifeline_phone(record: dict) -> list[dict]:
     """Return 988 for a local crisis center of the 988 Lifeline network, else nothing.
 
@@ -93,9 +99,7 @@ def lifeline_phone(record: dict) -> list[dict]:
     under the 988 list (the National Domestic Violence Hotline, RAINN, Crisis Text Line...) do not,
     and keep only their own numbers.
     """
-    if LIFELINE_SOURCE not in record.get("sources", []):
-        return []
-    if not (record.get("address") or record.get("place") or record.get("geo")):
+    if not is_local_center(record):
         return []
     if digits(record.get("phone", "")) == "988":
         return []

@@ -1,5 +1,7 @@
 """Small factories for test data: a service at a place, with needs, languages and credentials."""
 
+from datetime import date
+
 from sqlmodel import Session
 
 from matching.index import reindex_services
@@ -41,13 +43,23 @@ def make_service(
     public_phone: str | None = None,
     precision: str = "manual",
     city: str = "Dallas",
+    service_phones: list[tuple[str, str]] = (),
+    sources: str = "",
+    listed_on: date | None = None,
+    assured_date: date | None = None,
 ) -> Service:
-    """Create an organization with one service (and one site when lat/lon are given); index it."""
+    """Create an organization with one service (and one site when lat/lon are given); index it.
+
+    ``service_phones`` are (number, HSDS type) pairs on the service itself, e.g. ("88788", "text").
+    """
     ensure_taxonomy(session)
-    org = Organization(name=name, description="")
+    org = Organization(name=name, description="", sources=sources)
     session.add(org)
     session.flush()
-    service = Service(organization_id=org.id, name=f"{name} service", cost=cost, capacity=capacity, delivery=delivery)
+    service = Service(
+        organization_id=org.id, name=f"{name} service", cost=cost, capacity=capacity, delivery=delivery,
+        listed_on=listed_on, assured_date=assured_date,
+    )
     session.add(service)
     session.flush()
     if lat is not None:
@@ -72,6 +84,8 @@ def make_service(
             session.add(Phone(location_id=location.id, number=phone))
         for day, opens, closes in hours:
             session.add(Schedule(location_id=location.id, freq="WEEKLY", byday=day, opens_at=opens, closes_at=closes))
+    for number, kind in service_phones:
+        session.add(Phone(service_id=service.id, number=number, type=kind))
     if public_phone:
         session.add(Phone(organization_id=org.id, number=public_phone, type="hotline", public_contact=True))
     for code in needs:

@@ -173,3 +173,109 @@ def test_area_reasons_name_the_state_in_the_seekers_language(app, client):
     spanish = client.get("/api/v1/search?location=10001&need=victim-support&lang=es").get_json()
     assert english["results"][0]["reasons"][0] == "Serves all of New York"
     assert spanish["results"][0]["reasons"][0] == "Atiende en todo Nueva York"
+
+
+def _add(app, **fields) -> str:
+    with app.app_context():
+        from models.db import get_session
+
+        return make_service(get_session(), **fields).id
+
+
+def _names(answer) -> list[str]:
+    return [result["organization_name"] for result in answer["results"]]
+
+
+def test_language_match_says_yes_or_unknown_and_language_strict_keeps_the_yes(app, client):
+    _add(app, name="Speaks Spanish", needs=["asylum"], lat=32.85, lon=-96.80, languages=["es"])
+    _add(app, name="Says Nothing", needs=["asylum"], lat=32.80, lon=-96.80)
+    _add(app, name="English Only", needs=["asylum"], lat=32.80, lon=-96.80, languages=["en"])
+    answer = client.get("/api/v1/search?location=75201&need=asylum&language=es").get_json()
+    assert _names(answer) == ["Speaks Spanish", "Says Nothing"]
+    assert [r["language_match"] for r in answer["results"]] == ["yes", "unknown"]
+    assert [r["unknown"] for r in answer["results"]] == [[], ["language"]]
+    assert answer["counts"] == {"confirmed": 1, "unknown": 1, "nearby": 2}
+    assert "Languages not listed: call to ask" in answer["results"][1]["reasons"]
+    for yes in ["true", "y", "1"]:
+        strict = client.get(f"/api/v1/search?location=75201&need=asylum&language=es&language_strict={yes}")
+        assert _names(strict.get_json()) == ["Speaks Spanish"]
+        assert strict.get_json()["query"]["strict"] == ["language"]
+    lenient = client.get("/api/v1/search?location=75201&need=asylum&language=es&language_strict=false").get_json()
+    assert _names(lenient) == ["Speaks Spanish", "Says Nothing"]
+    # Without a language filter nobody is marked.
+    assert {r["language_match"] for r in client.get("/api/v1/search?location=75201&need=asylum").get_json()[
+        "results"]} == {None}
+
+
+def test_capacity_credential_and_open_now_have_the_same_tiers_and_strict_parameters(app, client):
+    always = [(day, "00:00", "24:00") for day in ("MO", "TU", "WE", "TH", "FR", "SA", "SU")]
+    _add(app, name="Says All", needs=["asylum"], lat=32.85, lon=-96.80, capacity="accepting",
+         credentials=["attorney"], hours=always)
+    _add(app, name="Says Nothing", needs=["asylum"], lat=32.80, lon=-96.80)
+    for name, asked in [("accepting", "accepting=y"), ("credential", "credential=attorney"),
+                        ("open_now", "open_now=y")]:
+        answer = client.get(f"/api/v1/search?location=75201&need=asylum&{asked}").get_json()
+        assert _names(answer) == ["Says All", "Says Nothing"], name
+        assert [r[f"{name}_match"] for r in answer["results"]] == ["yes", "unknown"], name
+        strict = client.get(f"/api/v1/search?location=75201&need=asylum&{asked}&{name}_strict=true").get_json()
+        assert _names(strict) == ["Says All"], name
+
+
+def test_a_town_centre_site_has_no_distance_only_an_approximate_one_and_its_town(app, client):
+    _add(app, name="Centre", needs=["asylum"], lat=32.80, lon=-96.80, precision="place", street="")
+    _add(app, name="Street", needs=["asylum"], lat=32.85, lon=-96.80, precision="source")
+    results = client.get("/api/v1/search?location=75201&need=asylum").get_json()["results"]
+    street, centre = results
+    assert street["location_precision"] == "exact"
+    assert street["distance_km"] is not None
+    assert street["approximate_distance_km"] is None
+    assert centre["location_precision"] == "approximate"
+    assert centre["distance_km"] is None
+    assert centre["approximate_distance_km"] == pytest.approx(1.3, abs=0.2)
+    assert centre["town"] == "Dallas"
+    assert centre["reasons"][0] == "In Dallas (exact address not listed)"
+
+
+def test_results_say_when_a_listing_was_listed_and_whether_the_organization_confirmed_it(app, client):
+    from datetime import date
+
+    _add(app, name="Listed", needs=["asylum"], lat=32.80, lon=-96.80, sources="eoir/pro-bono-providers",
+         listed_on=date(2026, 7, 21))
+    [result] = client.get("/api/v1/search?location=75201&need=asylum").get_json()["results"]
+    assert result["listed"] == {
+        "listed_on": "2026-07-21",
+        "confirmed_on": None,
+        "sources": ["eoir/pro-bono-providers"],
+        "text": "Listed from the EOIR pro bono list, July 2026",
+    }
+
+
+def test_thin_answers_carry_ways_on_and_detention_answers_carry_the_official_steps(app, client):
+    _add(app, name="Far Detention Help", needs=["detention-bond"], lat=29.42, lon=-98.49)  # San Antonio
+    answer = client.get("/api/v1/search?location=78040&need=detention-bond").get_json()
+    assert answer["total"] == 0
+    assert answer["thin"] is True
+    assert answer["ways_on"]["wider"] == {"radius_km": 250, "nearby": 1, "total": 1}
+    assert answer["ways_on"]["directories"] == [{
+        "label": "List of Pro Bono Legal Service Providers (immigration court)",
+        "url": "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers",
+    }]
+    steps = answer["guidance"]["steps"]
+    assert [step["code"] for step in steps] == ["find-the-person", "check-the-case", "free-legal-help"]
+    assert steps[0]["links"][0]["url"] == "https://locator.ice.gov/odls/"
+    assert steps[1]["phones"][0]["number"] == "1-800-898-7180"
+    assert all(step["sources"] for step in steps)
+    assert "guidance" not in client.get("/api/v1/search?location=78040&need=asylum").get_json()
+
+
+def test_the_detained_guidance_has_its_own_endpoint_in_the_seekers_language(client):
+    english = client.get("/api/v1/guidance/detained").get_json()
+    spanish = client.get("/api/v1/guidance/detained?lang=es").get_json()
+    assert english["code"] == spanish["code"] == "detained"
+    assert english["steps"][0]["title"] == "Find out where they are held"
+    assert spanish["steps"][0]["title"] == "Averigüe dónde está detenida la persona"
+    assert spanish["steps"][1]["phones"][0]["number"] == "1-800-898-7180"
+    for step in english["steps"]:
+        for source in step["sources"]:
+            assert source["url"].startswith(("https://www.justice.gov/eoir/", "https://locator.ice.gov/",
+                                             "https://www.dhs.gov/", "http://eot.us.archive.org/"))

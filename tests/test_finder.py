@@ -1,5 +1,6 @@
 """The public pages: search, results, provider, report, language, privacy; safety headers; no cookies."""
 
+import html
 import re
 
 import pytest
@@ -115,7 +116,8 @@ def test_provider_page_has_what_a_person_needs_to_act(client, providers):
         "Monday",
         "Report a problem with this listing",
         "Spanish",
-        "may be out of date",
+        "The organization has not confirmed this listing yet.",
+        "Please call before you go.",
     ]:
         assert expected in text, expected
 
@@ -227,3 +229,175 @@ def test_reports_are_rate_limited(client, providers):
         token = _csrf_token(client.get(url).get_data(as_text=True))
         statuses.append(client.post(url, data={"csrf_token": token, "kind": "other"}).status_code)
     assert statuses == [200] * 5 + [429]
+
+
+def _text(client, url: str) -> str:
+    """Return a page's text with HTML entities resolved (the pages escape apostrophes)."""
+    return html.unescape(client.get(url).get_data(as_text=True))
+
+
+def _add(app, **fields):
+    with app.app_context():
+        from models.db import get_session
+
+        return make_service(get_session(), **fields).id
+
+
+def test_a_language_filter_shows_confirmed_speakers_then_those_that_do_not_list_languages_with_counts(app, client):
+    _add(app, name="Habla Español", needs=["asylum"], lat=32.85, lon=-96.80, languages=["es"])
+    _add(app, name="No Languages Listed", needs=["asylum"], lat=32.80, lon=-96.80)
+    _add(app, name="English Only", needs=["asylum"], lat=32.80, lon=-96.80, languages=["en"])
+    text = _text(client, "/search?location=75201&need=asylum&language=es")
+    assert "1 says it speaks Spanish; 1 doesn't list its languages." in text
+    assert "They say they speak Spanish" in text
+    assert "These don't list their languages: call to ask" in text
+    assert text.index("Habla Español") < text.index("These don't list their languages") < text.index(
+        "No Languages Listed")
+    assert "English Only" not in text
+    spanish = _text(client, "/search?location=75201&need=asylum&language=es&lang=es")
+    assert "1 dice que habla español; 1 no indica sus idiomas." in spanish
+    assert "Estos no indican sus idiomas: llame para preguntar" in spanish
+    strict = _text(client, "/search?location=75201&need=asylum&language=es&language_strict=y")
+    assert "Habla Español" in strict
+    assert "No Languages Listed" not in strict
+
+
+def test_the_other_filters_also_keep_listings_that_do_not_say_under_their_own_heading(app, client):
+    _add(app, name="Takes Clients", needs=["asylum"], lat=32.85, lon=-96.80, capacity="accepting")
+    _add(app, name="Silent Clinic", needs=["asylum"], lat=32.80, lon=-96.80)
+    _add(app, name="Full Clinic", needs=["asylum"], lat=32.80, lon=-96.80, capacity="not-accepting")
+    text = _text(client, "/search?location=75201&need=asylum&accepting=y")
+    assert "These don't say if they take new clients: call to ask" in text
+    assert text.index("Takes Clients") < text.index("Silent Clinic")
+    assert "Full Clinic" not in text
+    both = _text(client, "/search?location=75201&need=asylum&accepting=y&open_now=y")
+    assert "These don't list everything you asked about: call to ask" in both
+
+
+def test_a_town_centre_site_says_its_town_not_a_distance_and_offers_no_directions(app, client):
+    _add(app, name="Centre Placed", needs=["asylum"], lat=32.7883, lon=-96.7996, precision="zip", street="")
+    _add(app, name="Street Placed", needs=["asylum"], lat=32.80, lon=-96.80, precision="source")
+    text = _text(client, "/search?location=75201&need=asylum")
+    centre = text[text.index("Centre Placed"):]
+    assert "In Dallas (exact address not listed)" in centre
+    assert "0.0 km" not in text
+    street = text[text.index("Street Placed"):text.index("Centre Placed")]
+    assert "km</strong>" in street
+    assert "Directions" in street
+    assert "Directions" not in centre[: centre.index("</article>")]
+
+
+def test_thin_results_say_so_and_offer_a_wider_radius_remote_help_and_national_directories(app, client):
+    _add(app, name="Near Clinic", needs=["asylum"], lat=32.80, lon=-96.80)
+    _add(app, name="Austin Clinic", needs=["asylum"], lat=30.27, lon=-97.74)
+    _add(app, name="Houston Clinic", needs=["asylum"], lat=29.76, lon=-95.37)
+    _add(app, name="Texas Phone Line", needs=["immigration-legal"], delivery="remote", phone=None,
+         service_phones=[("800-555-0177", "hotline")], areas=[("state", "TX", None)], languages=["en"])
+    text = _text(client, "/search?location=75201&need=asylum")
+    assert "Few places near you" in text
+    assert "Only 1 place with an office within 50 km matches your search." in text
+    # Said at the top too, with a link down to the ways on (a phone may never scroll that far).
+    assert '<a href="#ways-title">Only 1 place with an office within 50 km: other ways to get help</a>' in text
+    assert "Look within 500 km: 3 places with an office" in text
+    assert "radius_km=500" in text
+    assert "List of Pro Bono Legal Service Providers (immigration court)" in text
+    assert "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers" in text
+    spanish = _text(client, "/search?location=75201&need=asylum&lang=es")
+    assert "Hay pocos lugares cerca de usted" in spanish
+    assert "Buscar a menos de 500 km: 3 lugares con oficina" in spanish
+
+
+def test_thin_results_list_phone_help_the_filters_left_out(app, client):
+    _add(app, name="Near Clinic", needs=["asylum"], lat=32.80, lon=-96.80, cost="free")
+    _add(app, name="Texas Phone Line", needs=["immigration-legal"], delivery="remote", phone=None, cost="fee",
+         service_phones=[("800-555-0177", "hotline"), ("55555", "text")], areas=[("state", "TX", None)])
+    text = _text(client, "/search?location=75201&need=asylum&cost=free")
+    ways = text[text.index("Few places near you"):]
+    assert "Help by phone or online" in ways
+    assert "Texas Phone Line" in ways
+    assert 'href="tel:8005550177"' in ways
+    assert 'href="sms:55555"' in ways
+
+
+def test_a_detention_search_shows_what_to_do_now_from_official_sources(client):
+    text = _text(client, "/search?location=78040&need=detention-bond")
+    assert "Someone was detained by immigration: what to do now" in text
+    assert "https://locator.ice.gov/odls/" in text
+    assert 'href="tel:18008987180"' in text
+    assert "1-800-898-7180" in text
+    assert "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers" in text
+    assert "We found nothing that matches yet" in text
+    spanish = _text(client, "/search?location=78040&need=detention-bond&lang=es")
+    assert "Inmigración detuvo a alguien: qué hacer ahora" in spanish
+    assert "Localizador de detenidos en línea de ICE" in spanish
+    # Other immigration searches link to the steps instead of showing them.
+    asylum = _text(client, "/search?location=78040&need=asylum")
+    assert "what to do now" not in asylum
+    assert 'href="/help/detained"' in asylum
+
+
+def test_the_detained_page_works_anywhere_names_its_sources_and_searches_for_detention_help(client):
+    start = _text(client, "/")
+    assert 'href="/help/detained"' in start
+    for lang, title in [("en", "Someone was detained by immigration"), ("es", "Inmigración detuvo a alguien")]:
+        page = client.get(f"/help/detained?lang={lang}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert title in text
+        assert "https://locator.ice.gov/odls/" in text
+        assert "1-800-898-7180" in text
+        assert 'name="need" value="detention-bond"' in text
+        for source in ["https://www.justice.gov/eoir/customer-service-initiatives", "https://locator.ice.gov/odls/privacy.jsp",
+                       "https://www.dhs.gov/news/2024/06/07/"]:
+            assert source in text
+
+
+def test_a_hotlines_page_never_says_to_bring_letters_or_walk_in(app, client):
+    hotline = _add(app, name="Night Line", needs=["domestic-violence"], delivery="remote", phone=None,
+                   service_phones=[("800-555-0101", "hotline"), ("55555", "text")], areas=[("national", None, None)])
+    text = _text(client, f"/provider/{hotline}")
+    assert "Nothing: this help is by phone." in text
+    assert "a hotline answers calls, you do not need an appointment" in text
+    assert "You can also send a text message" in text
+    assert 'href="sms:55555"' in text
+    for wrong in ["walk in", "Bring any letters", "call before you go"]:
+        assert wrong not in text
+
+
+def test_what_to_bring_and_how_to_get_help_fit_remote_and_in_person_services(app, client):
+    remote = _add(app, name="Video Lawyers", needs=["asylum"], delivery="remote", phone=None,
+                  service_phones=[("800-555-0102", "voice")], areas=[("state", "TX", None)])
+    office = _add(app, name="Office Lawyers", needs=["asylum"], lat=32.80, lon=-96.80)
+    counseling = _add(app, name="Talk Clinic", needs=["counseling"], lat=32.80, lon=-96.80)
+    remote_text = _text(client, f"/provider/{remote}")
+    assert "This help is by phone or online." in remote_text
+    assert "Keep any letters or papers about your case close by" in remote_text
+    assert "walk in" not in remote_text
+    office_text = _text(client, f"/provider/{office}")
+    assert "whether you need an appointment or can walk in" in office_text
+    assert "Bring any letters or papers about your case." in office_text
+    counseling_text = _text(client, f"/provider/{counseling}")
+    assert "Ask when you call what you need to bring or have ready." in counseling_text
+    assert "letters or papers about your case" not in counseling_text
+
+
+def test_dates_say_where_a_listing_came_from_apart_from_a_real_confirmation(app, client):
+    from datetime import date
+
+    listed = _add(app, name="Listed Clinic", needs=["asylum"], lat=32.80, lon=-96.80,
+                  sources="eoir/pro-bono-providers", listed_on=date(2026, 7, 21))
+    confirmed = _add(app, name="Confirmed Clinic", needs=["asylum"], lat=32.81, lon=-96.80,
+                     sources="eoir/pro-bono-providers", listed_on=date(2026, 7, 21), assured_date=date(2026, 11, 30))
+    listed_text = _text(client, f"/provider/{listed}")
+    assert "Listed from the EOIR pro bono list, July 2026" in listed_text
+    assert "The organization has not confirmed this listing yet." in listed_text
+    assert "Confirmed by the organization" not in listed_text
+    confirmed_text = _text(client, f"/provider/{confirmed}")
+    assert "Confirmed by the organization on Nov 30, 2026. Listed from the EOIR pro bono list, July 2026" in (
+        confirmed_text)
+    assert "has not confirmed" not in confirmed_text
+    spanish = _text(client, f"/provider/{listed}?lang=es")
+    assert "Tomado de la lista de ayuda legal gratuita de la EOIR, julio de 2026" in spanish
+    results = _text(client, "/search?location=75201&need=asylum")
+    assert "Listed from the EOIR pro bono list, July 2026" in results
+    assert "Confirmed by the organization on Nov 30, 2026" in results

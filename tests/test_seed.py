@@ -9,9 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from matching.needs import get_taxonomy
-from matching.screening import government_reason
 from models import Address, Location, Organization, SearchEntry, Service
-from seed.convert import clean_street, is_confidential, record_cost, record_credentials, record_needs, record_schedules
+from seed.convert import (
+    clean_street,
+    is_confidential,
+    record_cost,
+    record_credentials,
+    record_needs,
+    record_schedules,
+    screen,
+)
 from seed.load import load_providers, read_bundles
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seed-data"
@@ -103,23 +110,25 @@ def bundles():
 
 
 def _seed_ids(name: str) -> tuple[set[str], set[str]]:
-    """Return the ids of a seed file's providers, and of its government agencies, facilities and courts."""
+    """Return the ids of a seed file's providers, and of the records left out (agencies, courts, sentences)."""
     records = [json.loads(line) for line in (SEED_DIR / name).read_text().splitlines()]
-    government = {r["id"] for r in records if government_reason(r["name"], r.get("description", ""))}
-    return {r["id"] for r in records} - government, government
+    left_out = {record_id for record_id, _reason in screen(records)[1]}
+    return {r["id"] for r in records} - left_out, left_out
 
 
-def test_the_bundle_keeps_every_seed_provider_and_leaves_out_agencies_and_courts(bundles):
+def test_the_bundle_keeps_every_seed_provider_and_leaves_out_agencies_courts_and_sentences(bundles):
     if not SEED_DIR.exists():
         pytest.skip("../shared/seed-data is not beside this checkout")
-    org_keys, government_orgs = _seed_ids("organizations.jsonl")
-    site_keys, government_sites = _seed_ids("sites.jsonl")
+    org_keys, left_out_orgs = _seed_ids("organizations.jsonl")
+    site_keys, left_out_sites = _seed_ids("sites.jsonl")
     bundle_keys = {b["key"] for b in bundles}
     location_keys = {loc["key"] for b in bundles for loc in b["locations"]}
-    assert org_keys <= bundle_keys
-    assert site_keys <= location_keys
-    assert "ny/executive-office-for-immigration-review-eoir" in government_orgs
-    assert not (government_orgs | government_sites) & (bundle_keys | location_keys)
+    merged_keys = {key for b in bundles for key in b.get("merged_keys", [])}
+    assert org_keys <= bundle_keys | merged_keys
+    assert site_keys <= location_keys | merged_keys
+    assert "ny/executive-office-for-immigration-review-eoir" in left_out_orgs
+    assert "ny/created-by-pro-bono-net-and-the-immigrant-advoca" in left_out_orgs
+    assert not (left_out_orgs | left_out_sites) & (bundle_keys | location_keys | merged_keys)
 
 
 def test_the_bundle_places_almost_everything_and_flags_the_rest(bundles):
@@ -197,3 +206,25 @@ def test_seeded_directory_has_every_organization_and_no_address_for_confidential
         .where(Location.confidential.is_(True), Address.address_1 != "")
     ).scalar_one()
     assert leaks == 0
+
+
+def test_a_seeded_listing_keeps_its_list_date_apart_and_counts_as_never_confirmed(app, session):
+    from datetime import timedelta
+
+    from accounts.users import create_user
+    from listings.changes import confirm_listing, stale_services
+    from models.base import today
+
+    bundle = next(b for b in read_bundles() if b["key"] == "tx/human-rights-initiative-of-north-texas")
+    load_providers(session, [bundle])
+    session.commit()
+    service = session.execute(select(Service)).scalar_one()
+    assert (service.assured_date, str(service.listed_on)) == (None, bundle["services"][0]["listed_on"])
+    org_id = service.organization_id
+    user = create_user(session, email="o@example.org", password="a long password", role="ngo", organization_id=org_id)
+    assert [s.id for s, _org in stale_services(session, stale_after=timedelta(days=180))] == [service.id]
+    with app.app_context():
+        confirm_listing(session, user=user, service_id=service.id)
+    session.expire_all()
+    assert session.get(Service, service.id).assured_date == today()
+    assert stale_services(session, stale_after=timedelta(days=180)) == []

@@ -15,6 +15,7 @@ from web.words import (
     dial_href,
     distance_text,
     language_label,
+    listing_dates,
     need_description,
     need_gloss,
     need_label,
@@ -108,6 +109,7 @@ def page_context() -> dict:
         "dial_href": dial_href,
         "call_phone": call_phone,
         "text_phone": text_phone,
+        "listing_dates": listing_dates,
     }
 
 

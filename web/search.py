@@ -24,6 +24,7 @@ from web.words import (
     KM_PER_MILE,
     hours_today,
     language_label,
+    listing_dates,
     need_label,
     reason_text,
 )
@@ -227,6 +228,8 @@ def serialize_match(match, details, query: SearchQuery | None = None) -> dict:
         "longitude": details.longitude,
         "phones": details.phones,
         "website": details.website,
+        # Dates: the list's date is not a confirmation; only the organization confirms (confirmed_on).
+        "listed": listing_dates(details.sources, details.listed_on, details.confirmed_on),
         "language_match": filter_match(match, query, "language"),
         "accepting_match": filter_match(match, query, "accepting"),
         "credential_match": filter_match(match, query, "credential"),

@@ -1,9 +1,9 @@
 """Words for reasons, needs, languages, credentials and hours, in the seeker's language."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -130,6 +130,29 @@ CAPACITY_LABELS = {
     "waitlist": _l("Waitlist"),
     "not-accepting": _l("Not taking new clients"),
 }
+
+
+# Where a listing came from, said to a seeker: "Listed from <label>, July 2026".
+SOURCE_LABELS = {
+    "eoir/pro-bono-providers": _l("the EOIR pro bono list"),
+    "acf/orr-state-affiliates": _l("the refugee resettlement office's list of affiliates"),
+    "ccusa/agency-locator": _l("Catholic Charities USA's list of agencies"),
+    "lsc/office-locations": _l("the Legal Services Corporation's list of offices"),
+    "lsc/grantee-programs": _l("the Legal Services Corporation's list of programs"),
+    "lawhelpny/org-directory": _l("the LawHelpNY directory"),
+    "samhsa/findtreatment": _l("SAMHSA's FindTreatment directory"),
+    "nami/affiliate-directory": _l("NAMI's list of affiliates"),
+    "nami/warmline-directory": _l("NAMI's list of warmlines"),
+    "mha/affiliate-pages": _l("Mental Health America's list of affiliates"),
+    "988lifeline/crisis-centers": _l("the 988 Lifeline's list of crisis centers"),
+    "acf/fvpsa-tribal-grantees-fy2025": _l("the federal family violence program's list of tribal programs"),
+    "acf/fvpsa-state-administrators": _l("the federal family violence program's list of state offices"),
+    "acf/fysb-rhy-grantees": _l("the federal runaway and homeless youth program's list"),
+    "nnedv/state-coalitions": _l("the National Network to End Domestic Violence's list of state coalitions"),
+    "salvationarmy/location-finder": _l("the Salvation Army's list of locations"),
+}
+COALITION_DIRECTORY = _l("a state domestic violence coalition's directory")
+PUBLIC_DIRECTORY = _l("a public directory")
 
 
 def lang() -> str:
@@ -323,27 +346,30 @@ def tier_words(query: dict, counts: dict) -> dict | None:
         confirmed = _("They say they speak %(languages)s", languages=languages)
         unknown = _("These don't list their languages: call to ask")
         said = ngettext("%(num)d says it speaks %(languages)s", "%(num)d say they speak %(languages)s", yes,
-                        languages=languages)
+                        languages=languages) if yes else _("None say they speak %(languages)s", languages=languages)
         unsaid = ngettext("%(num)d doesn't list its languages", "%(num)d don't list their languages", unsure)
     elif asked == ["accepting"]:
         confirmed = _("They say they take new clients")
         unknown = _("These don't say if they take new clients: call to ask")
-        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes)
+        said = ngettext("%(num)d says it takes new clients", "%(num)d say they take new clients", yes) if yes else _(
+            "None say they take new clients")
         unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
     elif asked == ["credential"]:
         confirmed = _("They list the credential you asked for")
         unknown = _("These don't list their credentials: call to ask")
-        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes)
+        said = ngettext("%(num)d lists the credential", "%(num)d list the credential", yes) if yes else _(
+            "None list the credential")
         unsaid = ngettext("%(num)d doesn't list its credentials", "%(num)d don't list their credentials", unsure)
     elif asked == ["open_now"]:
         confirmed = _("Open now")
         unknown = _("These don't list their hours: call to ask")
-        said = ngettext("%(num)d is open now", "%(num)d are open now", yes)
+        said = ngettext("%(num)d is open now", "%(num)d are open now", yes) if yes else _("None are open now")
         unsaid = ngettext("%(num)d doesn't list its hours", "%(num)d don't list their hours", unsure)
     else:
         confirmed = _("They match everything you asked")
         unknown = _("These don't list everything you asked about: call to ask")
-        said = ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+        said = (ngettext("%(num)d matches everything you asked", "%(num)d match everything you asked", yes)
+                if yes else _("None match everything you asked"))
         unsaid = ngettext("%(num)d doesn't say", "%(num)d don't say", unsure)
     summary = _("%(said)s; %(unsaid)s.", said=said, unsaid=unsaid)
     return {"confirmed": confirmed, "unknown": unknown, "summary": summary}
@@ -366,3 +392,42 @@ def call_phone(phones: list[dict]) -> dict | None:
 def text_phone(phones: list[dict]) -> dict | None:
     """Return the first text-message line, or None."""
     return next((p for p in phones if p.get("type") in TEXT_PHONE_TYPES), None)
+
+
+def source_label(sources: list[str]) -> str | None:
+    """Name the list a listing came from (the EOIR list first), or None when it has no source."""
+    if not sources:
+        return None
+    ordered = sorted(sources, key=lambda key: (key != "eoir/pro-bono-providers", key not in SOURCE_LABELS))
+    key = ordered[0]
+    if key in SOURCE_LABELS:
+        return str(SOURCE_LABELS[key])
+    return str(COALITION_DIRECTORY if key.endswith("/program-directory") else PUBLIC_DIRECTORY)
+
+
+def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date | None) -> dict:
+    """Say where a listing came from and when, apart from a real confirmation by the organization.
+
+    "Listed from the EOIR pro bono list, July 2026" is the date a list was compiled; only
+    "Confirmed by the organization on Dec 1, 2026" says that someone there checked it.
+    """
+    origin = source_label(sources)
+    if origin and listed_on:
+        month = format_skeleton("yMMMM", listed_on, locale=lang())
+        listed = _("Listed from %(source)s, %(month)s", source=origin, month=month)
+    elif origin:
+        listed = _("Listed from %(source)s", source=origin)
+    else:
+        listed = None
+    confirmed = (
+        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=lang()))
+        if confirmed_on
+        else None
+    )
+    lines = [line for line in (confirmed, listed) if line] or [_("Not yet confirmed by the organization")]
+    return {
+        "listed_on": listed_on.isoformat() if listed_on else None,
+        "confirmed_on": confirmed_on.isoformat() if confirmed_on else None,
+        "sources": list(sources),
+        "text": ". ".join(lines),
+    }

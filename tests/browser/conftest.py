@@ -30,7 +30,8 @@ DALLAS = (32.7883, -96.7996)
 
 
 def _fill(database: _Database) -> tuple[dict[str, str], dict[str, str]]:
-    """Four Dallas services: two immigration (free Spanish, paid English), a hidden shelter, a counselor."""
+    """Five Dallas services: three immigration (free Spanish, paid English, one that lists no language and
+    is placed only at its ZIP centre), a hidden shelter, a counselor."""
     lat, lon = DALLAS
     weekdays = [(day, "09:00", "17:00") for day in ("MO", "TU", "WE", "TH", "FR")]
     with Session(database.engine, expire_on_commit=False) as session:
@@ -47,6 +48,10 @@ def _fill(database: _Database) -> tuple[dict[str, str], dict[str, str]]:
             "shelter": make_service(
                 session, name="Safe Harbor Shelter", needs=["domestic-violence"], lat=lat + 0.01, lon=lon - 0.01,
                 confidential=True, street="42 Hidden Lane", public_phone="800-555-0123", cost="free",
+            ),
+            "unlisted": make_service(
+                session, name="Centro Comunitario Sin Idiomas", needs=["asylum"], lat=lat + 0.006, lon=lon - 0.004,
+                precision="zip", street="",
             ),
             "counseling": make_service(
                 session, name="Oak Cliff Counseling", needs=["counseling"], lat=lat - 0.02, lon=lon + 0.01,

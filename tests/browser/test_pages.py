@@ -68,6 +68,8 @@ def _csp_pages(live_server) -> list[str]:
     return [
         "/", "/?lang=es", SEARCH, SEARCH + "&cost=free&language=es", SEARCH + "&view=map",
         "/search?location=75201&need=domestic-violence", "/search?location=zzzz&need=crisis",
+        SEARCH + "&language=es", "/search?location=77036&need=asylum", "/search?location=75201&need=detention-bond",
+        "/help/detained",
         spanish, live_server.provider_path("shelter"), spanish + "/report", "/privacy", "/help/credentials",
         "/my-list", "/no-such-page",
     ]
@@ -117,6 +119,11 @@ def _csp_header(page, live_server) -> str:
 AXE_PAGES = {
     "start": "/",
     "results": SEARCH,
+    "results-tiers": SEARCH + "&language=es&accepting=y",
+    "results-thin": "/search?location=75201&need=counseling",
+    "results-none": "/search?location=77036&need=asylum",
+    "detention-search": "/search?location=75201&need=detention-bond",
+    "detained": "/help/detained",
     "provider": None,  # the Spanish-speaking provider's page, known once the server is up
     "privacy": "/privacy",
     "error": "/no-such-page",
@@ -169,7 +176,8 @@ OVERFLOW = """() => {
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_no_page_scrolls_sideways_on_a_320px_phone_and_quick_exit_is_on_screen(guard, live_server, lang):
     page = guard.page(viewport={"width": 320, "height": 640})
-    paths = ["/", SEARCH, SEARCH + "&view=map", live_server.provider_path("spanish"),
+    paths = ["/", SEARCH, SEARCH + "&view=map", SEARCH + "&language=es", "/search?location=77036&need=asylum",
+             "/search?location=75201&need=detention-bond", "/help/detained", live_server.provider_path("spanish"),
              live_server.provider_path("shelter"), "/help/credentials", "/privacy", "/my-list", "/no-such-page"]
     problems = {}
     for path in paths:
