@@ -67,8 +67,12 @@ def document() -> dict:
         _param("language", "Language codes, comma-separated (es,fr)."),
         _param("cost", "free or sliding-scale.", enum=["free", "sliding-scale"]),
         _param("credential", "A credential kind.", enum=list(CREDENTIAL_KINDS)),
-        _param("accepting", "Only services accepting new clients.", "boolean"),
-        _param("open_now", "Only services open now.", "boolean"),
+        _param("accepting", "Services accepting new clients, then those that do not say (unknown).", "boolean"),
+        _param("open_now", "Services open now, then those that list no hours (unknown).", "boolean"),
+        _param("language_strict", "Only services that list the language (no unknown ones).", "boolean"),
+        _param("accepting_strict", "Only services that say they accept new clients.", "boolean"),
+        _param("credential_strict", "Only services that list the credential.", "boolean"),
+        _param("open_now_strict", "Only services whose hours say they are open now.", "boolean"),
         _param("delivery", "in-person or remote.", enum=["in-person", "remote"]),
         _param("radius_km", "Search radius in km (1 to 500).", "integer", minimum=1, maximum=500),
         _param("radius_mi", "Search radius in miles (1 to 300), when radius_km is not given.", "integer", minimum=1,
@@ -76,7 +80,7 @@ def document() -> dict:
         _param("page", "Page number.", "integer", minimum=1, maximum=1000),
         _param("per_page", "Results per page.", "integer", minimum=1, maximum=100),
     ]
-    return {
+    answer = {
         "openapi": "3.1.0",
         "info": {
             "title": "Amparo API",
@@ -198,6 +202,21 @@ def document() -> dict:
             },
         },
     }
+    answer["paths"]["/api/v1/guidance/detained"] = {
+        "get": {
+            "operationId": "getDetainedGuidance",
+            "summary": "What to do now when someone was detained by immigration",
+            "description": "Steps from official sources (ICE's detainee locator, the immigration court's case "
+            "information line, its list of free legal service providers), each with links, phone numbers and "
+            "sources, in the requested language. A search for the detention-bond need carries them too.",
+            "parameters": [_param("lang", "en or es.", enum=["en", "es"])],
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                **ERRORS,
+            },
+        }
+    }
+    return answer
 
 
 @bp.get("/openapi.json")

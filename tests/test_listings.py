@@ -238,11 +238,14 @@ def test_one_click_capacity_updates_search(client, session, world):
 
 def test_confirming_a_listing_sets_the_date_and_the_public_page_no_longer_says_out_of_date(client, session, world):
     provider = f"/provider/{world['service'].id}"
-    assert "may be out of date" in client.get(provider).get_data(as_text=True)
+    assert "The organization has not confirmed this listing yet." in client.get(provider).get_data(as_text=True)
     _log_in(client, "a@example.org")
     assert _post(client, f"/manage/services/{world['service'].id}/confirm").status_code == 302
     assert _fresh(session, Service, world["service"].id).assured_date == today()
-    assert "may be out of date" not in client.get(provider).get_data(as_text=True)
+    page = client.get(provider).get_data(as_text=True)
+    assert "has not confirmed" not in page
+    assert "may be out of date" not in page
+    assert f"Confirmed by the organization on {today():%b} {today().day}, {today().year}" in page
 
 
 def test_stale_listings_are_listed_for_moderators_and_remind_queues_one_email_per_owner_per_day(

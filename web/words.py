@@ -380,7 +380,7 @@ def dial_href(phone: dict) -> str:
     digits = "".join(ch for ch in phone["number"] if ch.isdigit() or ch == "+")
     if phone.get("type") in TEXT_PHONE_TYPES:
         return f"sms:{digits}"
-    extension = "".join(ch for ch in phone.get("extension") or "" if ch.isdigit())
+    extension = "".join(ch for ch in str(phone.get("extension") or "") if ch.isdigit())  # HSDS: a number
     return f"tel:{digits}" + (f",{extension}" if extension else "")
 
 
