@@ -45,7 +45,7 @@ lint: $(VENV)/.installed-dev
 
 ## make translations-update: extract strings and merge them into the catalogues
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --add-location=file --sort-output -o translations/messages.pot .
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg -k _l --add-location=file --sort-output -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	@# No dates in the catalogues: branches that add strings then merge without conflicts in the header.
 	sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' translations/messages.pot translations/*/LC_MESSAGES/messages.po

@@ -55,10 +55,12 @@ def register_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind Flask-Babel and friends (Flask-Login for staff), and build the geocoder chain (offline first)."""
     from accounts import init_login
-    from extensions import babel, csrf, limiter, select_locale
+    from extensions import babel, csrf, limiter
     from geo import build_geocoder
     from web import context, logs, security
+    from web.languages import configured_languages, select_locale
 
+    configured_languages(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -69,7 +69,11 @@ class Config:
     # A referral with no update for this many days is highlighted on the caseworker's dashboard.
     REFERRAL_STALE_DAYS = 7
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ["en", "es"]
+    # The languages seekers may read the site in (BCP 47 codes, comma-separated in the environment).
+    # None: every one of web.languages.SITE_LANGUAGES whose catalogue is in translations/.
+    LANGUAGES = None
+    # Staff pages (organizations, caseworkers, moderators) speak these only, English first.
+    STAFF_LANGUAGES = ("en", "es")
     JSON_SORT_KEYS = False
     TESTING = False
 

@@ -1,6 +1,5 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -13,13 +12,3 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 # Counters live in memory only: no IP address is ever written to disk.
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
-
-SUPPORTED_LOCALES = ("en", "es")
-
-
-def select_locale() -> str:
-    """Pick the language: ?lang=, then the chosen-language cookie, then the browser's preference."""
-    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in SUPPORTED_LOCALES:
-            return candidate
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"

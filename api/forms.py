@@ -1,5 +1,6 @@
 """The shape of a search request, shared by the JSON API and the search pages (GET, no CSRF)."""
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -8,6 +9,9 @@ from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
 
 LANGUAGE_CODE_LENGTH = (2, 3)
+BETWEEN = _l("Give a number from %(min)s to %(max)s.")
+# WTForms' own messages that a search can show, listed so that the catalogues carry them.
+WTFORMS_MESSAGES = (_l("Not a valid integer value."), _l("Not a valid choice."))
 
 
 def _need_exists(_form, field) -> None:
@@ -48,7 +52,10 @@ class CodeListField(StringField):
 class SearchForm(Form):
     location = StringField(
         _l("Where are you?"),
-        validators=[DataRequired(_l("Tell us a ZIP code, a city or an address.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Tell us a ZIP code, a city or an address.")),
+            Length(max=200, message=_l("That place is too long. Try a ZIP code or a city and state.")),
+        ],
     )
     need = StringField(_l("What do you need?"), validators=[Optional(), _need_exists])
     language = CodeListField(_l("Language"), default=list, validators=[_language_codes])
@@ -62,9 +69,28 @@ class SearchForm(Form):
     credential_strict = YesNoField(_l("Only listings that list the credential"))
     open_now_strict = YesNoField(_l("Only listings that list their hours"))
     delivery = SelectField(_l("In person or remote"), choices=_choices("in-person", "remote"), default="")
-    radius_km = IntegerField(_l("Distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)])
-    per_page = IntegerField(_l("Results per page"), default=20, validators=[Optional(), NumberRange(min=1, max=100)])
+    radius_km = IntegerField(_l("Distance (km)"), validators=[Optional(), NumberRange(min=1, max=500, message=BETWEEN)])
+    radius_mi = IntegerField(
+        _l("Distance (miles)"), validators=[Optional(), NumberRange(min=1, max=300, message=BETWEEN)]
+    )
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=1000, message=BETWEEN)])
+    per_page = IntegerField(
+        _l("Results per page"), default=20, validators=[Optional(), NumberRange(min=1, max=100, message=BETWEEN)]
+    )
 
     class Meta:
         locales = False
+
+        def get_translations(self, form):
+            """WTForms' own messages ("Not a valid integer value.") through our catalogues, in the seeker's language."""
+            return SeekerTranslations()
+
+
+class SeekerTranslations:
+    """The gettext WTForms asks for, answered by Flask-Babel (the messages are in WTFORMS_MESSAGES)."""
+
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)

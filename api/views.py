@@ -1,6 +1,7 @@
 """/api/v1: search and the need taxonomy."""
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext
 
 from api.errors import api_error
 from api.forms import SearchForm
@@ -29,7 +30,7 @@ def search():
 @bp.get("/needs")
 def needs():
     """Return the need taxonomy with labels in the requested language."""
-    return jsonify({"language": lang(), "needs": get_taxonomy().tree(lang())})
+    return jsonify({"language": lang(), "needs": get_taxonomy().tree(gettext)})
 
 
 @bp.get("/guidance/detained")

@@ -4,12 +4,13 @@ except the language cookie when a person picks a language, and the report form's
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from api.forms import SearchForm
-from extensions import SUPPORTED_LOCALES, limiter
-from finder.forms import ReportForm
+from extensions import limiter
+from finder.forms import ReportForm, TranslationReportForm
 from finder.listing import load_listing
-from finder.reports import file_report
+from finder.reports import file_report, page_path
 from models.db import get_session
 from web.guidance import DETENTION_NEED, detention_steps, serialize_steps
+from web.languages import site_code
 from web.search import SearchProblem, run_search
 from web.urls import same_site_path
 from web.words import week_hours
@@ -55,7 +56,7 @@ def active_filters(form: SearchForm) -> int:
         form.delivery.data,
         form.accepting.data,
         form.open_now.data,
-        form.radius_km.data not in (None, default_radius),
+        form.radius_km.data not in (None, default_radius) or form.radius_mi.data is not None,
     ]
     return sum(1 for value in values if value)
 
@@ -82,6 +83,25 @@ def report(service_id: str):
         file_report(get_session(), service_id=service_id, kind=form.kind.data, message=form.message.data or "")
         return render_template("finder/report_thanks.html", listing=listing)
     return render_template("finder/report.html", listing=listing, form=form), 400 if form.errors else 200
+
+
+@bp.route("/report/translation", methods=["GET", "POST"])
+@limiter.limit("5 per hour; 20 per day", methods=["POST"])
+def report_translation():
+    """Report a translation problem on any page: no account; the page's path and the language come along."""
+    form = TranslationReportForm(page=request.args.get("page"), language=request.args.get("lang"))
+    if form.validate_on_submit():
+        file_report(
+            get_session(),
+            service_id=None,
+            kind="translation",
+            message=form.message.data,
+            page=form.page.data,
+            language=site_code(form.language.data),
+        )
+        return render_template("finder/report_thanks.html", listing=None, page=page_path(form.page.data))
+    back = page_path(form.page.data)
+    return render_template("finder/report_translation.html", form=form, back=back), 400 if form.errors else 200
 
 
 @bp.get("/my-list")
@@ -111,8 +131,10 @@ def detained():
 @bp.get("/language/<code>")
 def choose_language(code: str):
     """Remember the language a person picked (the only cookie a seeker gets), then go back."""
-    if code not in SUPPORTED_LOCALES:
+    code = site_code(code)
+    if code not in current_app.config["LANGUAGES"]:
         abort(404)
     response = redirect(same_site_path(request.args.get("next"), default=url_for("finder.start")))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure)
+    # Not HttpOnly: Quick exit deletes it in the browser when a person asked it to (it holds only a language code).
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=False, secure=request.is_secure)
     return response

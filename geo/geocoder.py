@@ -24,7 +24,7 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
-from geo.gazetteer import Gazetteer, PlaceRecord, get_gazetteer, state_abbr, tokens
+from geo.gazetteer import Gazetteer, PlaceRecord, get_gazetteer, state_abbr, state_name, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,8 @@ class OfflineGeocoder(Geocoder):
         info = self.gazetteer.zip_info(zip5) if zip5 else None
         if info is None:
             raise GeocodeError("not_found", query)
-        label = f"{_format_degrees(lat)}, {_format_degrees(lon)}"
+        # The nearest ZIP's town names the place ("Dallas, TX"): a page never shows the coordinates.
+        label = f"{info.city}, {info.state}" if info.city and info.state else state_name(info.state or "") or ""
         return Place(query, label, lat, lon, "coordinates", info.state, info.county, info.zip, info.timezone)
 
     def _from_zip(self, query: str, zip5: str, kind: PlaceKindName) -> Place | None:

@@ -1,6 +1,6 @@
 """Our own OpenAPI 3.1 document (/api/openapi.json) and the docs page rendered from it (/api/docs)."""
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 
 from models.base import CREDENTIAL_KINDS
 
@@ -75,6 +75,8 @@ def document() -> dict:
         _param("open_now_strict", "Only services whose hours say they are open now.", "boolean"),
         _param("delivery", "in-person or remote.", enum=["in-person", "remote"]),
         _param("radius_km", "Search radius in km (1 to 500).", "integer", minimum=1, maximum=500),
+        _param("radius_mi", "Search radius in miles (1 to 300), when radius_km is not given.", "integer", minimum=1,
+               maximum=300),
         _param("page", "Page number.", "integer", minimum=1, maximum=1000),
         _param("per_page", "Results per page.", "integer", minimum=1, maximum=100),
     ]
@@ -98,7 +100,7 @@ def document() -> dict:
             "/api/v1/search": _get("Search services near a place", search_params, {"type": "object"}),
             "/api/v1/needs": _get(
                 "The need taxonomy, labelled in the requested language",
-                [_param("lang", "en or es.", enum=["en", "es"])],
+                [_param("lang", "A language the site speaks (BCP 47).", enum=list(current_app.config["LANGUAGES"]))],
                 {"type": "object"},
             ),  # fmt: skip
             "/api/openapi.json": _get("This document", [], {"type": "object"}),

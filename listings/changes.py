@@ -909,11 +909,11 @@ def reject_change(session: Session, *, moderator: User, change_id: str, reason: 
     session.commit()
 
 
-def open_reports(session: Session) -> list[tuple[ListingReport, Service]]:
-    """Return the public's open problem reports, oldest first."""
+def open_reports(session: Session) -> list[tuple[ListingReport, Service | None]]:
+    """Return the public's open problem reports, oldest first (a translation report may have no listing)."""
     rows = session.execute(
         select(ListingReport, Service)
-        .join(Service, Service.id == ListingReport.service_id)
+        .outerjoin(Service, Service.id == ListingReport.service_id)
         .where(ListingReport.status == "open")
         .order_by(ListingReport.created_at)
     )

@@ -6,7 +6,6 @@ several rows (phones, weekly hours, documents, notes on languages) have a ``text
 that canonical text and a ``show`` method that takes it back.
 """
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -44,7 +43,7 @@ from listings.changes import (
 from matching.engine import DAY_CODES
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
-from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS
+from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, need_label
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DELIVERY_LABELS = {"in-person": _l("In person"), "remote": _l("Remote"), "both": _l("In person and remote")}
@@ -305,8 +304,7 @@ class ServiceForm(ListingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        language = str(get_locale())
-        self.needs.choices = [SelectChoice(need.code, need.label(language)) for need in get_taxonomy().needs.values()]
+        self.needs.choices = [SelectChoice(need.code, need_label(need.code)) for need in get_taxonomy().needs.values()]
         self.cost.choices = [SelectChoice("", _l("Not said")), *_choices(COST_LABELS)]
         self.delivery.choices = _choices(DELIVERY_LABELS)
         self.credentials.choices = [SelectChoice(kind, CREDENTIAL_LABELS[kind]) for kind in CREDENTIAL_KINDS]

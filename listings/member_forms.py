@@ -1,6 +1,5 @@
 """Forms of claiming and membership: they check the shape of input; listings.members holds the rules."""
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
@@ -10,6 +9,7 @@ from listings.changes import split_codes
 from listings.forms import EMAIL_SHAPE, CheckboxesField
 from listings.members import NewOrganization
 from matching.needs import get_taxonomy
+from web.words import need_label
 
 MESSAGE_HINT = _l(
     "For example: “I am the office manager. Call the front desk at 214-555-0100 and ask for Ana.” "
@@ -103,8 +103,7 @@ class NewOrganizationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        lang = str(get_locale() or "en")
-        self.needs.choices = [SelectChoice(need.code, need.label(lang)) for need in get_taxonomy().needs.values()]
+        self.needs.choices = [SelectChoice(need.code, need_label(need.code)) for need in get_taxonomy().needs.values()]
 
     def new_organization(self) -> NewOrganization:
         """Return what was typed, trimmed."""

@@ -1,9 +1,16 @@
-"""The need taxonomy (data/needs.json): codes, parents, labels, and parent-to-children expansion."""
+"""The need taxonomy (data/needs.json): codes, parents, English labels, and parent-to-children expansion.
+
+The file holds English only. Its labels, descriptions and glosses are extracted into the same
+catalogues as every other string (``extract_needs``, declared in babel.cfg), and the pages and the
+API translate them with gettext; nothing here knows about languages.
+"""
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, Any
 
 NEEDS_FILE = Path(__file__).resolve().parent.parent / "data" / "needs.json"
 
@@ -12,19 +19,13 @@ NEEDS_FILE = Path(__file__).resolve().parent.parent / "data" / "needs.json"
 class Need:
     code: str
     parent: str | None
-    labels: dict[str, str]
-    descriptions: dict[str, str]
+    label: str
+    description: str
     keywords: tuple[str, ...]
+    # One plain sentence for a legal term: "For victims of certain crimes who help the police."
+    gloss: str | None = None
     icon: str | None = None
     children: tuple[str, ...] = field(default=())
-
-    def label(self, lang: str) -> str:
-        """Return the label in ``lang``, or English when there is none."""
-        return self.labels.get(lang) or self.labels["en"]
-
-    def description(self, lang: str) -> str:
-        """Return the description in ``lang``, or English when there is none."""
-        return self.descriptions.get(lang) or self.descriptions["en"]
 
 
 class Taxonomy:
@@ -40,9 +41,10 @@ class Taxonomy:
             term["code"]: Need(
                 code=term["code"],
                 parent=term.get("parent"),
-                labels=term["labels"],
-                descriptions=term["descriptions"],
+                label=term["label"],
+                description=term["description"],
                 keywords=tuple(term.get("keywords", ())),
+                gloss=term.get("gloss"),
                 icon=term.get("icon"),
                 children=tuple(children.get(term["code"], ())),
             )
@@ -85,14 +87,15 @@ class Taxonomy:
             result.update(self.ancestors(code))
         return result
 
-    def tree(self, lang: str) -> list[dict]:
-        """Return the tree with labels in ``lang`` (for the API and the pages)."""
+    def tree(self, translate: Callable[[str], str] = str) -> list[dict]:
+        """Return the tree with its texts passed through ``translate`` (for the API and the pages)."""
 
         def node(need: Need) -> dict:
             return {
                 "code": need.code,
-                "label": need.label(lang),
-                "description": need.description(lang),
+                "label": translate(need.label),
+                "description": translate(need.description),
+                "gloss": translate(need.gloss) if need.gloss else None,
                 "icon": need.icon,
                 "children": [node(self.needs[c]) for c in need.children],
             }
@@ -104,3 +107,14 @@ class Taxonomy:
 def get_taxonomy() -> Taxonomy:
     """Return the need taxonomy, loaded once per process."""
     return Taxonomy(json.loads(NEEDS_FILE.read_text(encoding="utf-8")))
+
+
+def extract_needs(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple]:
+    """Babel extractor for data/needs.json: yield each label, description and gloss as a message."""
+    text = fileobj.read().decode("utf-8")
+    for term in json.loads(text)["terms"]:
+        code = term["code"]
+        line = text[: text.find(f'"code": "{code}"')].count("\n") + 1
+        for key in ("label", "description", "gloss"):
+            if term.get(key):
+                yield line, "gettext", term[key], [f"Need {key}: {code}"]

@@ -4,6 +4,7 @@ They check the shape of input only; the rules (contact and consent, what a note 
 referrals.workflow. The search form is api.forms.SearchForm, the same as the seeker's.
 """
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,17 +19,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from extensions import SUPPORTED_LOCALES
 from matching.needs import get_taxonomy
 from models.referral import CONTACT_PREFERENCES
 from referrals.words import CONTACT_LABELS
 from referrals.workflow import ALIAS_MAX_LENGTH, NOTE_MAX_LENGTH
 from web.context import SEARCH_LANGUAGES
+from web.languages import site_code
 
 
 def client_languages() -> list[str]:
     """Return the languages a client may prefer: the site's own first (the slip is printed in them), then others."""
-    return list(dict.fromkeys([*SUPPORTED_LOCALES, *SEARCH_LANGUAGES]))
+    codes = list(dict.fromkeys(["en", *SEARCH_LANGUAGES]))
+    offered = current_app.config["LANGUAGES"]
+    return sorted(codes, key=lambda code: site_code(code) not in offered)
 
 
 class ReferralForm(FlaskForm):

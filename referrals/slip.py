@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from extensions import SUPPORTED_LOCALES, limiter
+from extensions import limiter
 from finder.listing import Listing, load_listing
 from matching.engine import DAY_CODES, hours_on
 from matching.index import compact_hours
@@ -25,6 +25,7 @@ from referrals.codes import format_code, normalize_code
 from referrals.inbox_forms import NOT_FOUND, CodeForm
 from referrals.status import status_by_code
 from referrals.words import STATUS_LABELS
+from web.languages import BY_CODE, site_code
 from web.words import day_names, hours_text
 
 bp = Blueprint("slip", __name__)
@@ -89,8 +90,9 @@ def slip_services(session, *, referral_id: str) -> list[SlipService]:
 def slip_language(referral_language: str) -> str:
     """Return the slip's language: ?lang= if offered, else the client's language if the site speaks it, else English."""
     for candidate in (request.args.get("lang"), referral_language):
-        if candidate in SUPPORTED_LOCALES:
-            return candidate
+        code = site_code(candidate)
+        if code in current_app.config["LANGUAGES"]:
+            return BY_CODE[code].locale
     return "en"
 
 

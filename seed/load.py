@@ -75,8 +75,8 @@ def ensure_taxonomy(session: Session, taxonomy: Taxonomy | None = None) -> None:
         term = session.get(TaxonomyTerm, term_id(need.code))
         values = {
             "code": need.code,
-            "name": need.labels["en"],
-            "description": need.descriptions["en"],
+            "name": need.label,
+            "description": need.description,
             "parent_id": term_id(need.parent) if need.parent else None,
             "taxonomy": info["name"],
             "taxonomy_id": taxonomy_id(),

@@ -88,6 +88,12 @@ def app(database):
 
 
 @pytest.fixture
+def make_app(database):
+    """Build an app on the test's database with some settings changed (e.g. LANGUAGES)."""
+    return lambda **overrides: _make_app(database, **overrides)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -172,7 +172,9 @@ def test_picking_a_language_sets_the_only_cookie_and_goes_back(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/privacy"
     assert "lang=es" in response.headers["Set-Cookie"]
-    assert "HttpOnly" in response.headers["Set-Cookie"]
+    # Readable by the page's own script, so Quick exit can delete it when the person asked for that.
+    assert "HttpOnly" not in response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
     assert "Su privacidad" in client.get("/privacy").get_data(as_text=True)
 
 
@@ -197,7 +199,9 @@ def test_report_a_problem_stores_it_for_moderators_without_personal_data(app, cl
 
         reports = get_session().execute(select(ListingReport)).scalars().all()
     assert [(r.kind, r.message, r.status) for r in reports] == [("phone", "The number rings out.", "open")]
-    assert set(ListingReport.model_fields) == {"id", "service_id", "kind", "message", "created_at", "status"}
+    assert set(ListingReport.model_fields) == {
+        "id", "service_id", "kind", "message", "page", "language", "created_at", "status",
+    }  # fmt: skip
 
 
 def test_report_without_a_choice_keeps_what_was_typed(client, providers):
@@ -277,8 +281,9 @@ def test_a_town_centre_site_says_its_town_not_a_distance_and_offers_no_direction
     centre = text[text.index("Centre Placed"):]
     assert "In Dallas (exact address not listed)" in centre
     assert "0.0 km" not in text
+    assert ">0 mi<" not in text
     street = text[text.index("Street Placed"):text.index("Centre Placed")]
-    assert "km</strong>" in street
+    assert re.search(r"<strong><bdi>\d+(\.\d)? mi</bdi></strong>", street)  # miles for a US reader
     assert "Directions" in street
     assert "Directions" not in centre[: centre.index("</article>")]
 
@@ -289,16 +294,19 @@ def test_thin_results_say_so_and_offer_a_wider_radius_remote_help_and_national_d
     _add(app, name="Houston Clinic", needs=["asylum"], lat=29.76, lon=-95.37)
     _add(app, name="Texas Phone Line", needs=["immigration-legal"], delivery="remote", phone=None,
          service_phones=[("800-555-0177", "hotline")], areas=[("state", "TX", None)], languages=["en"])
-    text = _text(client, "/search?location=75201&need=asylum")
+    text = _text(client, "/search?location=75201&need=asylum&units=km")
     assert "Few places near you" in text
     assert "Only 1 place with an office within 50 km matches your search." in text
     # Said at the top too, with a link down to the ways on (a phone may never scroll that far).
     assert '<a href="#ways-title">Only 1 place with an office within 50 km: other ways to get help</a>' in text
     assert "Look within 500 km: 3 places with an office" in text
     assert "radius_km=500" in text
+    miles = _text(client, "/search?location=75201&need=asylum")
+    assert "Only 1 place with an office within 31 mi matches your search." in miles
+    assert "Look within 311 mi: 3 places with an office" in miles
     assert "List of Pro Bono Legal Service Providers (immigration court)" in text
     assert "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers" in text
-    spanish = _text(client, "/search?location=75201&need=asylum&lang=es")
+    spanish = _text(client, "/search?location=75201&need=asylum&lang=es&units=km")
     assert "Hay pocos lugares cerca de usted" in spanish
     assert "Buscar a menos de 500 km: 3 lugares con oficina" in spanish
 

@@ -222,6 +222,13 @@ def test_coordinates_resolve_and_take_state_county_zip_and_timezone_from_the_nea
     assert distance_km(32.78, -96.80, zip_point.lat, zip_point.lon) < 5
 
 
+@pytest.mark.parametrize(("query", "label"), [("32.79,-96.8", "Dallas, TX"), ("40.71,-74.01", "New York, NY")])
+def test_coordinates_are_named_by_the_nearest_town_never_by_the_numbers(geocoder, query, label):
+    place = resolve(geocoder, query)
+    assert place.label == label
+    assert not any(char.isdigit() for char in place.label)
+
+
 def test_coordinates_in_a_territory_resolve(geocoder):
     place = resolve(geocoder, "13.47,144.75")
     assert place.state == "GU"

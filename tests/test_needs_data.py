@@ -1,12 +1,15 @@
-"""Checks on the need taxonomy data file (data/needs.json)."""
+"""Checks on the need taxonomy data file (data/needs.json), English source and Spanish catalogue."""
 
 import json
 import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
-NEEDS_PATH = Path(__file__).resolve().parent.parent / "data" / "needs.json"
+ROOT = Path(__file__).resolve().parent.parent
+NEEDS_PATH = ROOT / "data" / "needs.json"
+SPANISH_PATH = ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 
 TOP_LEVEL = ["immigration-legal", "legal-aid", "mental-health", "victim-support", "crisis"]
 
@@ -55,11 +58,23 @@ SAME_LABEL_ALLOWED = {"daca", "vawa"}
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGS = ("en", "es")
+TEXT_FIELDS = ("label", "description")
 
 
 @pytest.fixture(scope="module")
 def raw_text() -> str:
     return NEEDS_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def spanish() -> dict[str, str]:
+    with SPANISH_PATH.open("rb") as handle:
+        return {message.id: message.string for message in read_po(handle) if message.id}
+
+
+def text_in(term: dict, field: str, lang: str, spanish: dict[str, str]) -> str:
+    """Return a term's text in English (from the file) or Spanish (from the catalogue)."""
+    return term[field] if lang == "en" else spanish.get(term[field], "")
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +108,24 @@ def test_top_level_shape(document):
 def test_term_shape(terms):
     for term in terms:
         assert isinstance(term, dict), term
-        assert {"code", "parent", "labels", "descriptions", "keywords"} <= set(term), term.get("code")
-        assert set(term) <= {"code", "parent", "icon", "labels", "descriptions", "keywords"}, term["code"]
+        assert {"code", "parent", "label", "description", "keywords"} <= set(term), term.get("code")
+        assert set(term) <= {"code", "parent", "icon", "label", "description", "gloss", "keywords"}, term["code"]
         assert isinstance(term["code"], str)
         assert term["parent"] is None or isinstance(term["parent"], str)
-        assert isinstance(term["labels"], dict)
-        assert isinstance(term["descriptions"], dict)
+        assert isinstance(term["label"], str)
+        assert isinstance(term["description"], str)
         assert isinstance(term["keywords"], list)
+
+
+def test_every_immigration_sub_need_has_a_one_sentence_gloss_in_english_and_spanish(by_code, spanish):
+    for code in REQUIRED_CHILDREN["immigration-legal"]:
+        gloss = by_code[code].get("gloss")
+        assert gloss, code
+        for text in (gloss, spanish.get(gloss, "")):
+            assert text.strip(), code
+            assert text.endswith("."), (code, text)
+            assert ". " not in text.replace("EE. UU.", "EEUU"), (code, text)  # one sentence
+            assert len(text.split()) <= 22, (code, text)
 
 
 def test_codes_unique_and_kebab_case(terms):
@@ -155,33 +181,33 @@ def test_required_children_present_under_right_parent(by_code):
             assert by_code[child]["parent"] == parent, f"{child} should be under {parent}"
 
 
-def test_labels_and_descriptions_non_empty(terms):
+def test_labels_and_descriptions_non_empty(terms, spanish):
     for term in terms:
-        for field in ("labels", "descriptions"):
+        for field in TEXT_FIELDS:
             for lang in LANGS:
-                value = term[field].get(lang)
+                value = text_in(term, field, lang, spanish)
                 assert isinstance(value, str), f"{term['code']}: {field}.{lang} is not text"
                 assert value.strip(), f"{term['code']}: empty {field}.{lang}"
                 assert value == value.strip(), f"{term['code']}: {field}.{lang} has stray whitespace"
 
 
-def test_spanish_label_differs_from_english(terms):
+def test_spanish_label_differs_from_english(terms, spanish):
     for term in terms:
         if term["code"] in SAME_LABEL_ALLOWED:
             continue
-        assert term["labels"]["es"] != term["labels"]["en"], term["code"]
+        assert spanish[term["label"]] != term["label"], term["code"]
 
 
-def test_spanish_description_differs_from_english(terms):
+def test_spanish_description_differs_from_english(terms, spanish):
     for term in terms:
-        assert term["descriptions"]["es"] != term["descriptions"]["en"], term["code"]
+        assert spanish[term["description"]] != term["description"], term["code"]
 
 
-def test_top_level_labels_short(terms):
+def test_top_level_labels_short(terms, spanish):
     for term in terms:
         if term["parent"] is None:
             for lang in LANGS:
-                assert len(term["labels"][lang].split()) <= 7, (term["code"], lang)
+                assert len(text_in(term, "label", lang, spanish).split()) <= 7, (term["code"], lang)
 
 
 def test_keywords_valid(terms):
@@ -201,12 +227,12 @@ def test_keywords_valid(terms):
 
 def test_text_is_plain_utf8_not_escaped(raw_text):
     assert "\\u" not in raw_text
-    assert "inmigración" in raw_text
+    assert "inmigración" in raw_text  # a keyword
 
 
-def test_crisis_lines_mention_988_and_911(by_code):
+def test_crisis_lines_mention_988_and_911(by_code, spanish):
     for lang in LANGS:
-        description = by_code["crisis-lines"]["descriptions"][lang]
+        description = text_in(by_code["crisis-lines"], "description", lang, spanish)
         assert "988" in description, lang
         assert "911" in description, lang
 

@@ -1,37 +1,47 @@
-"""What every page template can use: language, direction, alternate-language links, quick exit."""
+"""What every page template can use: language, direction, alternate-language links, units, quick exit."""
 
 from flask import Flask, current_app, request, url_for
 
-from extensions import SUPPORTED_LOCALES
 from matching.needs import get_taxonomy
+from web.languages import BY_CODE, current_language, offered_codes, uses_miles
 from web.words import (
     CAPACITY_LABELS,
     COST_LABELS,
     CREDENTIAL_HELP,
     CREDENTIAL_LABELS,
     DOCKET_LABELS,
+    KM_PER_MILE,
     call_phone,
     dial_href,
-    lang,
+    distance_text,
     language_label,
     listing_dates,
+    need_description,
+    need_gloss,
     need_label,
+    radius_text,
     text_phone,
     tier_words,
+    within_text,
 )
 
-RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "yi"}
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Español",
-    "ar": "العربية",
-    "zh": "中文",
-    "vi": "Tiếng Việt",
-    "ht": "Kreyòl ayisyen",
-    "fr": "Français",
-    "pt": "Português",
-}
+RADIUS_CHOICES_MI = (5, 10, 25, 50, 100)
+RADIUS_CHOICES_KM = (10, 25, 50, 100, 250, 500)
 
+
+def radius_choices(current_km: float) -> tuple[str, list[tuple[int, str, bool]]]:
+    """Return the radius field's name and its (value, label, selected) choices, in the reader's unit.
+
+    The current radius is always a choice (in miles, the 50 km default reads "Within 31 miles").
+    """
+    if uses_miles():
+        name, values, per_unit = "radius_mi", list(RADIUS_CHOICES_MI), KM_PER_MILE
+    else:
+        name, values, per_unit = "radius_km", list(RADIUS_CHOICES_KM), 1.0
+    current = round(current_km / per_unit)
+    if not any(abs(value * per_unit - current_km) < 0.5 for value in values):
+        values = sorted({*values, current})
+    return name, [(value, within_text(value * per_unit), value == current) for value in values]
 
 # Languages offered in the search form, most asked-for first among immigrants in the US.
 SEARCH_LANGUAGES = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "tl", "ko", "ru", "hi", "fa", "so", "am", "hmn"]
@@ -39,9 +49,8 @@ SEARCH_LANGUAGES = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "tl", "ko", 
 
 def top_needs() -> list[dict]:
     """Return the top-level needs with label, icon and hint in the current language."""
-    code = lang()
     return [
-        {"code": need.code, "label": need.label(code), "icon": need.icon, "hint": need.description(code)}
+        {"code": need.code, "label": need_label(need.code), "icon": need.icon, "hint": need_description(need.code)}
         for need in get_taxonomy().top_level
     ]
 
@@ -54,7 +63,8 @@ def need_family(code: str | None) -> dict | None:
     top = (taxonomy.ancestors(code) or [code])[-1]
     return {
         "top": top,
-        "children": [(child, taxonomy[child].label(lang())) for child in taxonomy[top].children],
+        "children": [(child, need_label(child)) for child in taxonomy[top].children],
+        "glosses": {child: need_gloss(child) for child in taxonomy[top].children},
         "is_immigration_legal": top == "immigration-legal",
     }
 
@@ -72,14 +82,20 @@ def url_with(**changes) -> str:
 
 def page_context() -> dict:
     """Return the names every template gets."""
-    code = lang()
+    language = current_language()
     return {
-        "current_lang": code,
-        "text_direction": "rtl" if code in RTL_LANGUAGES else "ltr",
-        "site_languages": [(c, LANGUAGE_NAMES.get(c, c)) for c in SUPPORTED_LOCALES],
+        "current_lang": language.code,
+        "current_lang_name": language.name,
+        "text_direction": "rtl" if language.rtl else "ltr",
+        "site_languages": [(code, BY_CODE[code].name) for code in offered_codes()],
+        "miles": uses_miles(),
+        "distance_text": distance_text,
+        "radius_text": radius_text,
+        "radius_choices": radius_choices,
         "quick_exit_url": current_app.config["QUICK_EXIT_URL"],
         "url_with": url_with,
         "need_label": need_label,
+        "need_gloss": need_gloss,
         "language_label": language_label,
         "credential_labels": CREDENTIAL_LABELS,
         "credential_help": CREDENTIAL_HELP,

@@ -21,6 +21,7 @@ from web.words import (
     CAPACITY_LABELS,
     COST_LABELS,
     CREDENTIAL_LABELS,
+    KM_PER_MILE,
     hours_today,
     language_label,
     listing_dates,
@@ -76,9 +77,23 @@ def build_query(form: SearchForm, place: Place, config) -> SearchQuery:
         accepting=form.accepting.data,
         open_now=form.open_now.data,
         delivery=form.delivery.data or None,
-        radius_km=float(form.radius_km.data or config["SEARCH_DEFAULT_RADIUS_KM"]),
+        radius_km=radius_km(form, config),
         strict=frozenset(name for name in UNKNOWABLE_FILTERS if form[f"{name}_strict"].data),
     )
+
+
+def radius_km(form: SearchForm, config) -> float:
+    """Return the radius in km: radius_km, else radius_mi (the pages in miles send it), else the default."""
+    if form.radius_km.data:
+        return float(form.radius_km.data)
+    if form.radius_mi.data:
+        return round(form.radius_mi.data * KM_PER_MILE, 3)
+    return float(config["SEARCH_DEFAULT_RADIUS_KM"])
+
+
+def miles(km: float | None) -> float | None:
+    """Return ``km`` in miles, rounded to one decimal (None stays None)."""
+    return round(km / KM_PER_MILE, 1) if km is not None else None
 
 
 def run_search(form: SearchForm, config) -> dict:
@@ -194,6 +209,7 @@ def serialize_match(match, details, query: SearchQuery | None = None) -> dict:
         "service_at_location_id": match.service_at_location_id,
         # A distance only to a street address: a town or ZIP centre gives "in <town>" instead.
         "distance_km": distance if exact else None,
+        "distance_mi": miles(match.distance_km) if exact else None,
         "approximate_distance_km": None if exact else distance,
         "location_precision": None if match.area_only else ("exact" if exact else "approximate"),
         "town": match.city,

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,9 @@ from geo import state_name
 from matching.engine import DAY_CODES, Reason, hours_on, local_time
 from matching.index import compact_hours
 from matching.needs import get_taxonomy
+from web.languages import current_language, uses_miles
+
+KM_PER_MILE = 1.609344
 
 CREDENTIAL_LABELS = {
     "doj-recognized": _l("DOJ-recognized organization"),
@@ -111,6 +115,15 @@ DOCKET_LABELS = {
     "non-detained": _l("People who are not detained"),
     "both": _l("People in detention and people who are not detained"),
 }
+# Languages Babel (CLDR) has no name for, or names in a way our readers would not expect
+# (Babel reads "tl" as Filipino of the Philippines). Provider records use these codes.
+LANGUAGE_LABELS = {
+    "hmn": _l("Hmong"),
+    "tl": _l("Tagalog"),
+    "ase": _l("American Sign Language"),
+    "mix": _l("Mixtec"),
+    "yua": _l("Yucatec Maya"),
+}
 TEXT_PHONE_TYPES = ("text", "sms")  # HSDS phone types that take text messages, not calls
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
@@ -143,22 +156,73 @@ PUBLIC_DIRECTORY = _l("a public directory")
 
 
 def lang() -> str:
-    """Return the current language code."""
-    return str(get_locale() or "en")
+    """Return the current language's code, as in URLs and ``<html lang>`` ("es", "zh-Hant", "tl")."""
+    return current_language().code
+
+
+def locale() -> Locale:
+    """Return the current Babel locale, for dates, times and names."""
+    return get_locale() or Locale("en")
 
 
 def language_label(code: str) -> str:
-    """Return a language's name in the current language ("es" -> "español" or "Spanish")."""
+    """Return a language's name in the current language ("es" -> "español" or "Spanish"; "hmn" -> "hmong")."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
     try:
-        return Locale.parse(code).get_display_name(lang()) or code
+        return Locale.parse(code).get_display_name(locale()) or code
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def number(value: float, *, decimals: int = 1) -> str:
+    """Return a distance rounded to ``decimals``, as the current language writes numbers in the US (Western digits)."""
+    current = locale()
+    try:  # es_US writes 1.8 where es writes 1,8; most languages have no US variant and keep their own
+        current = Locale.parse(f"{current.language}_US")
+    except (UnknownLocaleError, ValueError):
+        pass
+    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
+    return format_decimal(round(value, decimals), format=pattern, locale=current, numbering_system="latn")
+
+
+def distance_text(km: float) -> str:
+    """Return a distance in the reader's unit: "1.1 mi" or "1.8 km"."""
+    if uses_miles():
+        return _("%(mi)s mi", mi=number(km / KM_PER_MILE))
+    return _("%(km)s km", km=number(km))
+
+
+def radius_text(km: float) -> str:
+    """Return a search radius in the reader's unit, in whole numbers: "31 mi" or "50 km"."""
+    if uses_miles():
+        return _("%(mi)s mi", mi=number(km / KM_PER_MILE, decimals=0))
+    return _("%(km)s km", km=number(km, decimals=0))
+
+
+def within_text(km: float) -> str:
+    """Return a radius choice in the reader's unit: "Within 25 miles" or "Within 50 km"."""
+    if uses_miles():
+        return _("Within %(mi)s miles", mi=number(km / KM_PER_MILE, decimals=0))
+    return _("Within %(km)s km", km=number(km, decimals=0))
 
 
 def need_label(code: str) -> str:
     """Return a need's label in the current language."""
     taxonomy = get_taxonomy()
-    return taxonomy[code].label(lang()) if code in taxonomy else code
+    return _(taxonomy[code].label) if code in taxonomy else code
+
+
+def need_description(code: str) -> str:
+    """Return a need's description in the current language."""
+    return _(get_taxonomy()[code].description)
+
+
+def need_gloss(code: str) -> str | None:
+    """Return a legal term's one-sentence gloss in the current language, or None when it has none."""
+    taxonomy = get_taxonomy()
+    gloss = taxonomy[code].gloss if code in taxonomy else None
+    return _(gloss) if gloss else None
 
 
 def state_label(code: str | None) -> str:
@@ -168,7 +232,7 @@ def state_label(code: str | None) -> str:
 
 def day_names() -> dict[str, str]:
     """Return weekday names in the current language, keyed by RFC 5545 code ("MO" -> "Monday")."""
-    names = get_day_names("wide", locale=lang())
+    names = get_day_names("wide", locale=locale())
     return {code: names[index] for index, code in enumerate(DAY_CODES)}
 
 
@@ -177,7 +241,7 @@ def clock(value: str) -> str:
     if value == "24:00":
         value = "23:59"
     hour, minute = (int(part) for part in value.split(":"))
-    return format_time(time(hour, minute), format="short", locale=lang())
+    return format_time(time(hour, minute), format="short", locale=locale())
 
 
 def hours_text(spans: list[tuple[str, str]]) -> str:
@@ -211,7 +275,9 @@ def reason_text(reason: Reason) -> str:
     p = reason.params
     match reason.code:
         case "distance":
-            return _("%(km)s km away", km=p["km"])
+            if uses_miles():
+                return _("%(mi)s mi away", mi=number(p["km"] / KM_PER_MILE))
+            return _("%(km)s km away", km=number(p["km"]))
         case "in_town":
             # The point is a town or ZIP centre: the town is known, the distance is not.
             if p.get("city") and p.get("street"):

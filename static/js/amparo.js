@@ -4,13 +4,58 @@
   var doc = document.documentElement;
   doc.classList.add("js");
 
-  /* Quick exit: replace this page with a neutral site, so Back does not return here. */
+  var KEY = "amparo.saved";
+  var CLEAR_KEY = "amparo.clearOnExit";
+  function stored(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function store(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key); else window.localStorage.setItem(key, value);
+    } catch (e) { /* private mode */ }
+  }
+
+  /* Quick exit: replace this page with a neutral site, so Back does not return here. Every page
+     of Amparo replaced the one before it (below), so Back goes to the page before Amparo. */
   function quickExit(event) {
     if (event) event.preventDefault();
     var target = document.body.getAttribute("data-quick-exit");
+    if (stored(CLEAR_KEY) === "1") {
+      store(KEY, null);
+      store(CLEAR_KEY, null);
+      document.cookie = "lang=; Max-Age=0; Path=/; SameSite=Lax";
+    }
     try { document.title = ""; document.body.textContent = ""; } catch (e) { /* keep going */ }
     window.location.replace(target);
   }
+
+  /* One entry in the browser's history: links to our own pages and searches replace the current
+     entry instead of adding one. Phone, text and outside links behave as usual. */
+  function sameSite(url) {
+    return url.origin === window.location.origin && (url.protocol === "http:" || url.protocol === "https:");
+  }
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || link.id === "quick-exit" || link.target || link.hasAttribute("download")) return;
+    var url = new URL(link.href, window.location.href);
+    if (!sameSite(url)) return;
+    if (url.pathname === window.location.pathname && url.search === window.location.search && url.hash) return;
+    event.preventDefault();
+    window.location.replace(url.href);
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "get").toLowerCase() !== "get") return;
+    var url = new URL(form.getAttribute("action") || window.location.href, window.location.href);
+    if (!sameSite(url)) return;
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) { params.append(name, value); });
+    if (event.submitter && event.submitter.name) params.append(event.submitter.name, event.submitter.value);
+    url.search = params.toString();
+    event.preventDefault();
+    window.location.replace(url.href);
+  });
   var exitLink = document.getElementById("quick-exit");
   if (exitLink) exitLink.addEventListener("click", quickExit);
   var lastEscape = 0;
@@ -28,7 +73,18 @@
     useMyLocation();
     shareAndPrint();
     savedList();
+    clearOnExit();
     lazyMap();
+  }
+
+  /* "Clear my list on Quick exit": a choice kept in this browser. On by default once a person
+     searches for help after violence, unless they turned it off. */
+  function clearOnExit() {
+    if (document.body.getAttribute("data-sensitive") === "1" && stored(CLEAR_KEY) === null) store(CLEAR_KEY, "1");
+    var box = document.getElementById("clear-on-exit");
+    if (!box) return;
+    box.checked = stored(CLEAR_KEY) === "1";
+    box.addEventListener("change", function () { store(CLEAR_KEY, box.checked ? "1" : "0"); });
   }
 
   /* "Use my location": rounded to about 1 km, so the exact spot never leaves the phone. */
@@ -70,7 +126,6 @@
   }
 
   /* My list: only in this browser's localStorage, never sent to the server. */
-  var KEY = "amparo.saved";
   function readList() {
     try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
   }
@@ -118,7 +173,11 @@
           var call = document.createElement("a");
           call.className = "btn secondary";
           call.href = "tel:" + item.phone.replace(/[^0-9+]/g, "");
-          call.textContent = box.getAttribute("data-call") + " " + item.phone;
+          call.textContent = box.getAttribute("data-call") + " ";
+          var digits = document.createElement("span");
+          digits.dir = "ltr";
+          digits.textContent = item.phone;
+          call.appendChild(digits);
           li.appendChild(document.createTextNode(" "));
           li.appendChild(call);
         }

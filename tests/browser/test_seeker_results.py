@@ -71,7 +71,7 @@ def test_a_language_filter_shows_confirmed_speakers_first_then_those_that_do_not
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_site_placed_at_its_zip_centre_gives_its_town_not_a_distance_nor_directions(guard, live_server, lang):
     page = _page(guard, lang)
-    page.goto(live_server("/search?location=75201&need=immigration-legal"))
+    page.goto(live_server("/search?location=75201&need=immigration-legal&units=km"))  # a reader who picked km
     card = page.locator("li.result", has=page.locator("a.result-name", has_text=live_server.names["unlisted"]))
     expect(card.locator("p.sub strong")).to_have_text(WORDS[lang]["town"])
     expect(card).not_to_contain_text(" km")
@@ -85,7 +85,8 @@ def test_a_site_placed_at_its_zip_centre_gives_its_town_not_a_distance_nor_direc
 def test_thin_results_say_so_and_the_wider_radius_works_without_javascript(guard, live_server, lang):
     words = WORDS[lang]
     page = _page(guard, lang, javascript=False)
-    page.goto(live_server("/search?location=77036&need=immigration-legal"))  # Houston: the clinics are in Dallas
+    # Houston (the clinics are in Dallas), in km as a reader may choose
+    page.goto(live_server("/search?location=77036&need=immigration-legal&units=km"))
     ways = page.locator("section.ways")
     expect(ways.locator("h2")).to_have_text(words["nothing"])
     ways.get_by_role("link", name=words["wider"]).click()
