@@ -256,3 +256,17 @@ def test_the_slip_is_printed_in_the_clients_language_when_the_site_speaks_it(mak
     app = make_app(LANGUAGES=",".join(ALL))
     with app.test_request_context("/"):
         assert slip_language(client_language) == slip
+
+
+@pytest.mark.parametrize("locale", ["ht", "fil"])
+def test_haitian_creole_and_tagalog_name_days_and_languages_from_our_catalogue(app, locale):
+    """Babel names them in French (ht) or English (fil); our catalogue's words are used instead."""
+    from flask_babel import force_locale
+
+    from web.words import DAY_NAMES, LANGUAGE_NAMES, day_names, language_label
+
+    with app.test_request_context("/"), force_locale(locale):
+        assert day_names()["MO"] != "lundi"
+        assert day_names() == {code: str(name) for code, name in DAY_NAMES.items()}
+        assert language_label("es") == str(LANGUAGE_NAMES["es"])
+        assert language_label("es") != "espagnol"

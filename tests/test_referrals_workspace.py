@@ -401,3 +401,19 @@ def test_the_agency_report_counts_and_downloads_without_client_fields(client, se
     body = download.get_data(as_text=True)
     assert "Quetzal" not in body
     assert "Zorbanote" not in body
+
+
+def test_the_workspace_dials_the_call_line_and_texts_the_text_line(client, world, session):
+    """A text line listed first is never dialled as a call (the seeker's call/text rule, in the workspace too)."""
+    make_service(
+        session, name="Gamma Hotline", needs=["asylum"], lat=32.79, lon=-96.80, phone=None,
+        service_phones=[("88788", "text"), ("1-800-555-0199", "voice")],
+    )
+    session.commit()
+    _log_in(client, "cwa@example.org")
+    html = client.get("/work/?location=75201&need=asylum").get_data(as_text=True)
+    row = html[html.index("Gamma Hotline"):]
+    row = row[: row.index("</tr>")]
+    assert 'href="tel:18005550199"' in row
+    assert 'href="sms:88788"' in row
+    assert "tel:88788" not in row

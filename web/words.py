@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -124,6 +124,42 @@ LANGUAGE_LABELS = {
     "mix": _l("Mixtec"),
     "yua": _l("Yucatec Maya"),
 }
+# Babel's data names languages and weekdays in French for Haitian Creole ("ht") and in English for
+# Tagalog ("fil"). For these locales the names come from our own catalogue instead.
+NAMES_FROM_CATALOGUE = frozenset({"ht", "fil"})
+LANGUAGE_NAMES = {
+    "ar": _l("Arabic"),
+    "de": _l("German"),
+    "el": _l("Greek"),
+    "en": _l("English"),
+    "es": _l("Spanish"),
+    "fa": _l("Persian"),
+    "fr": _l("French"),
+    "he": _l("Hebrew"),
+    "hi": _l("Hindi"),
+    "ht": _l("Haitian Creole"),
+    "it": _l("Italian"),
+    "ja": _l("Japanese"),
+    "ko": _l("Korean"),
+    "pl": _l("Polish"),
+    "pt": _l("Portuguese"),
+    "ru": _l("Russian"),
+    "so": _l("Somali"),
+    "sw": _l("Swahili"),
+    "uk": _l("Ukrainian"),
+    "ur": _l("Urdu"),
+    "vi": _l("Vietnamese"),
+    "zh": _l("Chinese"),
+}
+DAY_NAMES = {
+    "MO": _l("Monday"),
+    "TU": _l("Tuesday"),
+    "WE": _l("Wednesday"),
+    "TH": _l("Thursday"),
+    "FR": _l("Friday"),
+    "SA": _l("Saturday"),
+    "SU": _l("Sunday"),
+}
 TEXT_PHONE_TYPES = ("text", "sms")  # HSDS phone types that take text messages, not calls
 CAPACITY_LABELS = {
     "accepting": _l("Accepting new clients"),
@@ -169,6 +205,8 @@ def language_label(code: str) -> str:
     """Return a language's name in the current language ("es" -> "español" or "Spanish"; "hmn" -> "hmong")."""
     if code in LANGUAGE_LABELS:
         return str(LANGUAGE_LABELS[code])
+    if locale().language in NAMES_FROM_CATALOGUE and code in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[code])
     try:
         return Locale.parse(code).get_display_name(locale()) or code
     except (UnknownLocaleError, ValueError):
@@ -232,6 +270,8 @@ def state_label(code: str | None) -> str:
 
 def day_names() -> dict[str, str]:
     """Return weekday names in the current language, keyed by RFC 5545 code ("MO" -> "Monday")."""
+    if locale().language in NAMES_FROM_CATALOGUE:
+        return {code: str(name) for code, name in DAY_NAMES.items()}
     names = get_day_names("wide", locale=locale())
     return {code: names[index] for index, code in enumerate(DAY_CODES)}
 
@@ -247,7 +287,7 @@ def clock(value: str) -> str:
 def hours_text(spans: list[tuple[str, str]]) -> str:
     """Return a day's hours: "9:00 AM - 5:00 PM", "Open 24 hours" or "Closed"."""
     if not spans:
-        return _("Closed")
+        return pgettext("hours", "Closed")
     if spans == [("00:00", "24:00")]:
         return _("Open 24 hours")
     return ", ".join(f"{clock(opens)} – {clock(closes)}" for opens, closes in spans)
