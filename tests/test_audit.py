@@ -171,3 +171,25 @@ def test_the_bundle_s_figures_are_the_ones_in_data_readme(bundle_audit):
         assert f"| {code} |" in readme, code
         row = next(line for line in readme.splitlines() if line.startswith(f"| {code} |"))
         assert row.split("|")[4].strip() == f"{len(ids):,}", (code, row)
+
+
+README_ROWS = {
+    "no-need": "services with no need",
+    "no-contact": "no way to contact them",
+    "unplaced": "unplaced",
+    "centroid": "placed only at a town or ZIP centre",
+    "area-contradicts-address": "service area contradicts the address",
+    "duplicate": "duplicate candidates",
+    "suspicious-name": 'suspicious names (sentences, "created by", agencies, courts)',
+}
+
+
+@pytest.mark.seeded
+def test_the_bundle_s_figures_are_the_ones_in_the_main_readme(bundle_audit):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert set(README_ROWS) == set(bundle_audit)
+    for code, ids in bundle_audit.items():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {README_ROWS[code]} |"))
+        assert row.split("|")[3].strip() == f"{len(ids):,}", (code, row)
