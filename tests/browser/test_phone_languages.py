@@ -201,7 +201,7 @@ SEEKER_PAGES = ["/", SEARCH, SEARCH + "&view=map", "/my-list", "/privacy", "/hel
                 "/report/translation?page=/", "/search?location=zzzz&need=crisis"]  # fmt: skip
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", [language.code for language in SITE_LANGUAGES])
 def test_seeker_pages_have_no_axe_violations(guard, live_server, lang):
     axe = Axe()
     page = guard.page(viewport=PHONE)
