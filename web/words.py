@@ -128,6 +128,7 @@ LANGUAGE_LABELS = {
 # Tagalog ("fil"). For these locales the names come from our own catalogue instead.
 NAMES_FROM_CATALOGUE = frozenset({"ht", "fil"})
 LANGUAGE_NAMES = {
+    "am": _l("Amharic"),
     "ar": _l("Arabic"),
     "de": _l("German"),
     "el": _l("Greek"),
@@ -453,14 +454,14 @@ def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date
     """
     origin = source_label(sources)
     if origin and listed_on:
-        month = format_skeleton("yMMMM", listed_on, locale=lang())
+        month = format_skeleton("yMMMM", listed_on, locale=locale())
         listed = _("Listed from %(source)s, %(month)s", source=origin, month=month)
     elif origin:
         listed = _("Listed from %(source)s", source=origin)
     else:
         listed = None
     confirmed = (
-        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=lang()))
+        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=locale()))
         if confirmed_on
         else None
     )
