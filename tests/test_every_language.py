@@ -49,3 +49,11 @@ def test_no_language_shows_the_english_words_of_the_start_page(site, code):
     html = client.get(f"/?lang={code}").get_data(as_text=True)
     for english in ("Find help near you", "Where are you?", "What do you need?", "Quick exit"):
         assert english not in html, (code, english)
+
+
+@pytest.mark.parametrize(("code", "separator"), [("en", ", "), ("zh-Hans", "、"), ("ar", "، ")])
+def test_lists_are_joined_the_way_the_language_writes_them(site, code, separator):
+    client, _service_id = site
+    html = client.get(f"/search?location=75201&need=asylum&language=es&lang={code}").get_data(as_text=True)
+    languages = re.findall(r"<dd>([^<]*)</dd>", html[html.index("Alpha Legal"):])[1]  # Helps with, Languages
+    assert separator in languages, languages

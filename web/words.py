@@ -192,6 +192,12 @@ COALITION_DIRECTORY = _l("a state domestic violence coalition's directory")
 PUBLIC_DIRECTORY = _l("a public directory")
 
 
+def list_separator() -> str:
+    """Return what separates the items of a list in the current language (", " ; "、" in Chinese; "، " in Arabic)."""
+    # Translators: the separator between items of a list ("Spanish, English"), with its space if any.
+    return pgettext("list separator", ", ")
+
+
 def lang() -> str:
     """Return the current language's code, as in URLs and ``<html lang>`` ("es", "zh-Hant", "tl")."""
     return current_language().code
@@ -333,11 +339,11 @@ def reason_text(reason: Reason) -> str:
         case "area_county":
             return _("Serves %(county)s", county=p.get("county") or "")
         case "need":
-            return _("Helps with: %(needs)s", needs=", ".join(need_label(code) for code in p["needs"]))
+            return _("Helps with: %(needs)s", needs=list_separator().join(need_label(code) for code in p["needs"]))
         case "need_general":
             return _(
                 "General help in this area; ask about: %(needs)s",
-                needs=", ".join(need_label(code) for code in p["needs"]),
+                needs=list_separator().join(need_label(code) for code in p["needs"]),
             )
         case "language":
             return _("Speaks %(language)s", language=language_label(p["language"]))
@@ -381,7 +387,7 @@ def tier_words(query: dict, counts: dict) -> dict | None:
     asked = asked_filters(query)
     if not asked:
         return None
-    languages = ", ".join(language_label(code) for code in query.get("languages") or [])
+    languages = list_separator().join(language_label(code) for code in query.get("languages") or [])
     yes, unsure = counts["confirmed"], counts["unknown"]
     if asked == ["language"]:
         confirmed = _("They say they speak %(languages)s", languages=languages)
