@@ -5,10 +5,18 @@ error handlers and commands. Production: ``gunicorn 'app:create_app()'``.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import Config, database_url, instance_referral_key, instance_secret_key
+from config import (
+    Config,
+    database_url,
+    development_site_url,
+    instance_referral_key,
+    instance_secret_key,
+    trusted_hosts,
+)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -34,12 +42,35 @@ def configure(app: Flask, config: type | dict | None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:  # Secure cookies when the site says it is served over HTTPS
             app.config[key] = bool(app.config["HTTPS"])
+    configure_site_address(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if not app.config["REFERRAL_KEYS"]:
         app.config["REFERRAL_KEYS"] = instance_referral_key(app.instance_path)
     app.json.sort_keys = False
+
+
+def configure_site_address(app: Flask) -> None:
+    """Fix the public address every emailed, printed or QR link uses, and the hosts the site answers to.
+
+    Links never follow the request's Host header: a forged one would send password-reset links to
+    another site. Production (not debug, not testing) refuses to start without AMPARO_SITE_URL.
+    """
+    site_url = app.config.get("SITE_URL")
+    development = app.debug or app.testing
+    if not site_url:
+        if not development:
+            raise RuntimeError(
+                "Set AMPARO_SITE_URL to the public address of the site (e.g. https://amparo.example.org): "
+                "links in emails, on referral slips and in QR codes are built from it."
+            )
+        site_url = development_site_url()
+    if urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).hostname:
+        raise RuntimeError(f"AMPARO_SITE_URL must be an http:// or https:// address, not {site_url!r}.")
+    app.config["SITE_URL"] = site_url.rstrip("/")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(site_url, local_too=development)
 
 
 def register_database(app: Flask) -> None:

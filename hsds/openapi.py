@@ -1,8 +1,9 @@
 """Our own OpenAPI 3.1 document (/api/openapi.json) and the docs page rendered from it (/api/docs)."""
 
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template
 
 from models.base import CREDENTIAL_KINDS
+from web.urls import site_url
 
 bp = Blueprint("hsds_docs", __name__, url_prefix="/api")
 
@@ -95,7 +96,7 @@ def document() -> dict:
             ),
             "license": {"name": "HSDS schemas: CC BY-SA 4.0", "url": "https://creativecommons.org/licenses/by-sa/4.0/"},
         },
-        "servers": [{"url": url_for("finder.start", _external=True).rstrip("/")}],
+        "servers": [{"url": site_url("finder.start").rstrip("/")}],
         "paths": {
             "/api/v1/search": _get("Search services near a place", search_params, {"type": "object"}),
             "/api/v1/needs": _get(

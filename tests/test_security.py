@@ -1,0 +1,93 @@
+"""The holes an outside security review found (issue #12), each kept closed by a test."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from accounts.users import create_user
+from models import Organization, OutboxMessage
+
+PASSWORD = "correct horse battery"
+EMAIL = "staff@example.org"
+SITE = "https://amparo.example.org"
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _post_form(client, url: str, data: dict, **kwargs):
+    """Open the page, read its CSRF token, and send the form like a browser would."""
+    token = _csrf_token(client.get(url, **kwargs).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def _outbox(session) -> list[OutboxMessage]:
+    session.expire_all()
+    return list(session.execute(select(OutboxMessage).order_by(OutboxMessage.created_at)).scalars())
+
+
+@pytest.fixture
+def staff(session):
+    """An NGO staff account, owner of one organization."""
+    organization = Organization(name="Dallas Legal Aid")
+    session.add(organization)
+    session.commit()
+    return create_user(session, email=EMAIL, password=PASSWORD, role="ngo", organization_id=organization.id)
+
+
+# 1. Links in emails, slips and QR codes come from AMPARO_SITE_URL, never from the Host header
+
+
+def test_a_reset_request_with_a_forged_host_header_is_refused_and_sends_nothing(make_app, session, staff):
+    client = make_app(SITE_URL=SITE).test_client()
+    assert client.get("/account/reset", base_url="http://evil.example").status_code == 400
+    response = client.post("/account/reset", data={"email": EMAIL}, base_url="http://evil.example")
+    assert response.status_code == 400
+    assert _outbox(session) == []
+
+
+def test_reset_links_lead_to_the_site_url_whatever_host_the_request_named(make_app, session, staff):
+    client = make_app(SITE_URL=SITE, TRUSTED_HOSTS=["localhost", "evil.example"]).test_client()
+    _post_form(client, "/account/reset", {"email": EMAIL}, base_url="http://evil.example")
+    [message] = _outbox(session)
+    assert re.search(r"https://amparo\.example\.org/account/reset/\S+", message.body)
+    assert "evil.example" not in message.body
+
+
+def test_sign_up_notices_link_to_the_site_url(make_app, session, staff):
+    client = make_app(SITE_URL=SITE, TRUSTED_HOSTS=["localhost", "evil.example"]).test_client()
+    _post_form(client, "/account/register", {"email": EMAIL, "password": PASSWORD, "confirm": PASSWORD},
+               base_url="http://evil.example")  # fmt: skip
+    [message] = _outbox(session)
+    assert f"{SITE}/account/login" in message.body
+    assert f"{SITE}/account/reset" in message.body
+    assert "evil.example" not in message.body
+
+
+def test_the_site_answers_only_to_the_host_of_its_site_url(make_app):
+    app = make_app(SITE_URL=SITE)
+    assert "amparo.example.org" in app.config["TRUSTED_HOSTS"]
+    assert "evil.example" not in app.config["TRUSTED_HOSTS"]
+    assert app.test_client().get("/", base_url="https://amparo.example.org").status_code == 200
+
+
+def test_production_refuses_to_start_without_a_site_url(database, monkeypatch):
+    from app import create_app
+    from config import TestConfig
+
+    monkeypatch.delenv("AMPARO_SITE_URL", raising=False)
+    settings = {"SECRET_KEY": "x" * 32, "REFERRAL_KEYS": TestConfig.REFERRAL_KEYS, "ENGINE": database.engine}
+    with pytest.raises(RuntimeError, match="AMPARO_SITE_URL"):
+        create_app(settings)
+    assert create_app({**settings, "SITE_URL": SITE}).config["SITE_URL"] == SITE
+
+
+def test_in_development_the_site_url_follows_where_make_run_serves(database, monkeypatch):
+    from app import create_app
+
+    monkeypatch.delenv("AMPARO_SITE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8123")
+    app = create_app({"DEBUG": True, "SECRET_KEY": "x" * 32, "ENGINE": database.engine, "SITE_URL": None})
+    assert app.config["SITE_URL"] == "http://127.0.0.1:8123"
