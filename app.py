@@ -77,10 +77,23 @@ def register_database(app: Flask) -> None:
     """Build the engine from DATABASE_URL (or SQLite in instance/) and the per-request session."""
     from models import db
 
-    engine = app.config.get("ENGINE") or db.make_engine(
-        database_url(app.config, app.instance_path), schema=app.config.get("DATABASE_SCHEMA")
-    )
+    url = database_url(app.config, app.instance_path)
+    if url.startswith("sqlite:///") and not app.config.get("ENGINE"):
+        owner_only(url.removeprefix("sqlite:///"))
+    engine = app.config.get("ENGINE") or db.make_engine(url, schema=app.config.get("DATABASE_SCHEMA"))
     db.init_app(app, engine)
+
+
+def owner_only(path: str) -> None:
+    """Create the SQLite file readable by its owner only (like the key files), or make it so.
+
+    SQLite gives its -wal and -shm files the permissions of the database file.
+    """
+    if path in ("", ":memory:"):
+        return
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def register_extensions(app: Flask) -> None:

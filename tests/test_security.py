@@ -91,3 +91,37 @@ def test_in_development_the_site_url_follows_where_make_run_serves(database, mon
     monkeypatch.setenv("PORT", "8123")
     app = create_app({"DEBUG": True, "SECRET_KEY": "x" * 32, "ENGINE": database.engine, "SITE_URL": None})
     assert app.config["SITE_URL"] == "http://127.0.0.1:8123"
+
+
+# 8a. A blank need is a clear 400, not a 500
+
+
+@pytest.mark.parametrize("url", ["/search?location=75201&need=%20", "/api/v1/search?location=75201&need=%09"])
+def test_a_whitespace_need_is_a_clear_400(seeded_client, url):
+    response = seeded_client.get(url)
+    assert response.status_code == 400
+    assert "Unknown need" in response.get_data(as_text=True)
+
+
+# 9b. The language cookie is Secure under HTTPS
+
+
+def test_the_language_cookie_is_secure_when_the_site_is_served_over_https(make_app):
+    client = make_app(HTTPS=True).test_client()
+    cookie = client.get("/language/es").headers["Set-Cookie"]
+    assert cookie.startswith("lang=es")
+    assert "Secure" in cookie
+
+
+# 9c. The SQLite database is readable by its owner only
+
+
+def test_the_instance_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    from app import owner_only
+
+    path = tmp_path / "amparo.sqlite3"
+    owner_only(str(path))
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o644)  # made before this fix
+    owner_only(str(path))
+    assert path.stat().st_mode & 0o777 == 0o600
