@@ -385,8 +385,11 @@ def birth_dates(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(secret=st.one_of(ssns(), a_numbers(), birth_dates()), before=st.sampled_from(["", "Client ", "ver: ", "(", "\u00a0"]),
-       after=st.sampled_from(["", ".", " thanks", ")", "\n"]))  # fmt: skip
+@given(
+    secret=st.one_of(ssns(), a_numbers(), birth_dates()),
+    before=st.sampled_from(["", "Client ", "ver: ", "(", "\u00a0"]),
+    after=st.sampled_from(["", ".", " thanks", ")", "\n"]),
+)
 def test_every_spelling_of_an_id_number_or_a_birth_date_is_refused(secret, before, after):
     with pytest.raises(ReferralError):
         check_note(before + secret + after)
