@@ -102,6 +102,7 @@ ROUTES = [
     ("GET", "/manage/referrals/", INBOX),
     ("GET", "/manage/referrals/<item_id>", INBOX_ITEM),
     ("POST", "/manage/referrals/<item_id>", INBOX_ITEM),
+    ("POST", "/manage/referrals/<item_id>/received", INBOX_ITEM),
     ("GET", "/manage/referrals/report", INBOX),
     ("GET", "/manage/referrals/report.csv", INBOX),
     # The caseworker's workspace.
