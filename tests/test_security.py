@@ -125,3 +125,75 @@ def test_the_instance_sqlite_database_is_readable_by_its_owner_only(tmp_path):
     path.chmod(0o644)  # made before this fix
     owner_only(str(path))
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+# 6. Log-in is limited per account too, with back-off; a password reset clears it; the owner is told
+
+
+def _log_in_from(client, ip: str, password: str, email: str = EMAIL):
+    return _post_form(client, "/account/login", {"email": email, "password": password},
+                      environ_base={"REMOTE_ADDR": ip})  # fmt: skip
+
+
+def test_wrong_passwords_spread_over_many_addresses_still_lock_the_account(client, session, staff):
+    for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
+        for attempt in range(10):
+            assert _log_in_from(client, ip, f"wrong {attempt}").status_code in (400, 429)
+    response = _log_in_from(client, "10.0.0.5", PASSWORD)
+    assert response.status_code == 400, "the right password must wait too, or guessing is only slower"
+    assert "Wrong email or password." in response.get_data(as_text=True)
+
+
+def test_the_owner_is_told_once_by_email_and_an_unknown_email_answers_the_same(client, session, staff):
+    for attempt in range(12):
+        _log_in_from(client, f"10.0.1.{attempt}", f"wrong {attempt}")
+    messages = [message for message in _outbox(session) if message.to_address == EMAIL]
+    assert [message.subject for message in messages] == ["Failed log-ins to your Amparo account"]
+    assert f"http://localhost/account/reset" in messages[0].body
+    assert PASSWORD not in messages[0].body
+    known = _log_in_from(client, "10.0.2.1", "wrong again").get_data(as_text=True)
+    unknown = _log_in_from(client, "10.0.2.2", "wrong", email="nobody@example.org").get_data(as_text=True)
+    assert _errors(known) == _errors(unknown)
+
+
+def _errors(html: str) -> list[str]:
+    return re.findall(r'<p class="error" role="alert">([^<]*)</p>', html)
+
+
+def test_the_wait_grows_with_each_failure_and_has_a_ceiling():
+    from datetime import timedelta
+
+    from accounts.users import LONGEST_LOGIN_WAIT, login_wait
+
+    waits = [login_wait(failures) for failures in range(1, 30)]
+    assert waits[:4] == [timedelta(0)] * 4
+    assert waits[4:8] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
+    assert max(waits) == LONGEST_LOGIN_WAIT
+    assert waits == sorted(waits)
+
+
+def test_a_password_reset_clears_the_wait_and_a_right_password_after_the_wait_starts_over(client, session, staff):
+    from datetime import timedelta
+
+    from accounts.users import authenticate
+    from models import User
+    from models.base import utcnow
+
+    for attempt in range(8):
+        assert authenticate(session, email=EMAIL, password=f"wrong {attempt}") is None
+    assert authenticate(session, email=EMAIL, password=PASSWORD) is None
+    # The owner resets the password through the emailed link: the account takes it at once.
+    _post_form(client, "/account/reset", {"email": EMAIL})
+    link = re.search(r"http://localhost(/account/reset/\S+)", _outbox(session)[-1].body).group(1)
+    new_password = "a brand new passphrase"
+    assert _post_form(client, link, {"password": new_password, "confirm": new_password}).status_code == 302
+    assert _log_in_from(client, "10.0.3.1", new_password).status_code == 302
+    # Failures again; once the wait is over the right password works and the count starts over.
+    for attempt in range(6):
+        authenticate(session, email=EMAIL, password=f"wrong {attempt}")
+    user = session.get(User, staff.id)
+    assert user.failed_logins == 6
+    user.login_blocked_until = utcnow() - timedelta(seconds=1)
+    session.commit()
+    assert authenticate(session, email=EMAIL, password=new_password) is not None
+    assert (user.failed_logins, user.login_blocked_until) == (0, None)
