@@ -149,7 +149,7 @@ def test_the_owner_is_told_once_by_email_and_an_unknown_email_answers_the_same(c
         _log_in_from(client, f"10.0.1.{attempt}", f"wrong {attempt}")
     messages = [message for message in _outbox(session) if message.to_address == EMAIL]
     assert [message.subject for message in messages] == ["Failed log-ins to your Amparo account"]
-    assert f"http://localhost/account/reset" in messages[0].body
+    assert "http://localhost/account/reset" in messages[0].body
     assert PASSWORD not in messages[0].body
     known = _log_in_from(client, "10.0.2.1", "wrong again").get_data(as_text=True)
     unknown = _log_in_from(client, "10.0.2.2", "wrong", email="nobody@example.org").get_data(as_text=True)
