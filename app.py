@@ -24,6 +24,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config)
     register_database(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -82,6 +83,19 @@ def register_database(app: Flask) -> None:
         owner_only(url.removeprefix("sqlite:///"))
     engine = app.config.get("ENGINE") or db.make_engine(url, schema=app.config.get("DATABASE_SCHEMA"))
     db.init_app(app, engine)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the visitor's address and scheme from AMPARO_PROXY_HOPS reverse proxies (none by default).
+
+    Without it, behind a proxy every visitor has the proxy's address and shares one rate limit; with
+    it set when there is no proxy, anyone could pick their address with an X-Forwarded-For header.
+    """
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def owner_only(path: str) -> None:

@@ -42,10 +42,17 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = None  # None: follow HTTPS
-    # Accounts (staff only). Limits are per IP address, counted in memory.
+    # Where rate-limit counters live. "memory://" counts in each process (fine for `make run`); with
+    # several workers (gunicorn -w N) every limit would be N times looser, so production uses one Redis:
+    # AMPARO_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0. Keys are keyed digests, never IP addresses.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # How many reverse proxies stand in front of the app (nginx: 1). 0: none, X-Forwarded-* are ignored.
+    # Behind a proxy, leaving it 0 makes every visitor share the proxy's address (and its limits).
+    PROXY_HOPS = 0
+    # Accounts (staff only). Limits are per IP address; log-ins are also limited per account (back-off).
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     RESET_RATE_LIMIT = "5 per hour; 20 per day"
-    # The JSON APIs (/api/v1, /api/hsds), per IP address, counted in memory.
+    # The JSON APIs (/api/v1, /api/hsds), per IP address.
     API_RATE_LIMIT = "120 per minute"
     # HSDS import: the largest file accepted, in bytes.
     HSDS_IMPORT_MAX_BYTES = 50_000_000

@@ -197,3 +197,172 @@ def test_a_password_reset_clears_the_wait_and_a_right_password_after_the_wait_st
     session.commit()
     assert authenticate(session, email=EMAIL, password=new_password) is not None
     assert (user.failed_logins, user.login_blocked_until) == (0, None)
+
+
+# 7. Rate limits: shared storage across processes, proxies trusted only when configured
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _api_statuses(client, addresses: list[str]) -> list[int]:
+    return [client.get("/api/v1/needs", headers={"X-Forwarded-For": ip}).status_code for ip in addresses]
+
+
+def test_forwarded_addresses_are_ignored_unless_proxy_hops_are_set(make_app):
+    direct = make_app(API_RATE_LIMIT="2 per minute").test_client()
+    assert _api_statuses(direct, ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) == [200, 200, 429]
+    proxied = make_app(API_RATE_LIMIT="2 per minute", PROXY_HOPS=1).test_client()
+    assert _api_statuses(proxied, ["1.1.1.1", "1.1.1.1", "1.1.1.1", "2.2.2.2"]) == [200, 200, 429, 200]
+
+
+def test_the_limiter_storage_comes_from_the_settings(make_app):
+    from extensions import limiter
+
+    make_app(RATELIMIT_STORAGE_URI="memory://")
+    assert type(limiter.storage).__name__ == "MemoryStorage"
+    try:
+        make_app(RATELIMIT_STORAGE_URI=REDIS_URL)  # lazy: no connection until a request counts
+        assert type(limiter.storage).__name__ == "RedisStorage"
+    finally:
+        make_app()  # the limiter is shared by every app of the test session: back to memory
+
+
+def _redis_is_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+SERVE = """
+import sys
+from werkzeug.serving import make_server
+from app import create_app
+server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture
+def two_app_processes(database, tmp_path):
+    """Two app processes (like two gunicorn workers) sharing one Redis for their rate limits."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from config import TestConfig
+
+    if not _redis_is_up():
+        if os.environ.get("AMPARO_REQUIRE_REDIS"):
+            pytest.fail("AMPARO_REQUIRE_REDIS is set but Redis does not answer on 127.0.0.1:6379")
+        pytest.skip("Redis does not answer on 127.0.0.1:6379 (.ci/run starts it)")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": str(database.engine.url.render_as_string(hide_password=False)),
+        "AMPARO_DATABASE_SCHEMA": database.schema or "",
+        "AMPARO_SITE_URL": "http://127.0.0.1",
+        "AMPARO_SECRET_KEY": "two-processes-" + uuid.uuid4().hex,
+        "AMPARO_REFERRAL_KEYS": TestConfig.REFERRAL_KEYS,
+        "AMPARO_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "AMPARO_RATELIMIT_KEY_PREFIX": "amparo-test-" + uuid.uuid4().hex,  # other test runs share this Redis
+        "AMPARO_API_RATE_LIMIT": "6 per minute",
+    }
+    if not database.schema:
+        del environment["AMPARO_DATABASE_SCHEMA"]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SERVE], env=environment, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        for _ in range(2)
+    ]
+    try:
+        yield [f"http://127.0.0.1:{process.stdout.readline().strip()}" for process in processes]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stdout.close()
+
+
+def test_two_app_processes_on_one_redis_share_a_rate_limit(two_app_processes):
+    import urllib.error
+    import urllib.request
+
+    def status(base: str) -> int:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/needs", timeout=10) as response:  # noqa: S310  (a local test server)
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    first, second = two_app_processes
+    statuses = [status(base) for base in (first, second) * 4]
+    # 6 per minute in all: with memory:// each process would allow 6, and all 8 would pass.
+    assert statuses == [200] * 6 + [429, 429]
+
+
+# 9a. gunicorn's access log carries no searched place, no token and no address
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_gunicorns_access_log_has_no_query_strings_tokens_or_addresses(database, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from config import TestConfig
+
+    root = Path(__file__).resolve().parent.parent
+    port, log = _free_port(), tmp_path / "access.log"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
+        "AMPARO_SITE_URL": "http://127.0.0.1",
+        "AMPARO_SECRET_KEY": "gunicorn-test-key",
+        "AMPARO_REFERRAL_KEYS": TestConfig.REFERRAL_KEYS,
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    if database.schema:
+        environment["AMPARO_DATABASE_SCHEMA"] = database.schema
+    server = subprocess.Popen(  # noqa: S603  (fixed arguments)
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--access-logfile", str(log)],
+        cwd=root, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        paths = ["/search?location=1500+Marilla+St+Dallas&need=asylum", "/account/reset/SECRET-TOKEN-123",
+                 "/api/v1/search?location=75201"]  # fmt: skip
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/privacy", timeout=5).close()  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        for path in paths:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).close()  # noqa: S310
+            except urllib.error.HTTPError:
+                pass
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    text = log.read_text()
+    assert '"GET /search HTTP/1.1"' in text
+    assert '"GET /account/reset/[token] HTTP/1.1"' in text
+    for secret in ("Marilla", "location", "SECRET-TOKEN-123", "127.0.0.1", "75201"):
+        assert secret not in text
