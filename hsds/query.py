@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from geo.distance import bounding_box, haversine_km
 from geo.gazetteer import get_gazetteer
+from matching.confidential import MIN_PROXIMITY_KM, public_point
 from models import Attribute, Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 
 MAX_PER_PAGE = 100
@@ -187,7 +188,13 @@ def service_at_locations_query(session: Session, params: Params) -> tuple[Select
     if circle:
         lat, lon, km = circle
         south, north, west, east = bounding_box(lat, lon, km)
-        query = query.where(and_(Location.latitude.between(south, north), Location.longitude.between(west, east)))
+        # Confidential sites are kept for ``within``, which places them at their public point, never the true one.
+        query = query.where(
+            or_(
+                Location.confidential.is_(True),
+                and_(Location.latitude.between(south, north), Location.longitude.between(west, east)),
+            )
+        )
     elif params.postcode:
         from models import Address
 
@@ -200,10 +207,17 @@ def service_at_locations_query(session: Session, params: Params) -> tuple[Select
 
 
 def within(circle: tuple | None, location: Location) -> bool:
-    """Tell whether a location lies in the proximity circle (always, without one)."""
+    """Tell whether a location lies in the proximity circle (always, without one).
+
+    A confidential site is placed at its public point, and found within at least MIN_PROXIMITY_KM of it.
+    """
     if circle is None:
         return True
-    return haversine_km(circle[0], circle[1], location.latitude, location.longitude) <= circle[2]
+    lat, lon, km = circle
+    if location.confidential:
+        point = public_point(location)
+        return point is not None and haversine_km(lat, lon, *point) <= max(km, MIN_PROXIMITY_KM)
+    return haversine_km(lat, lon, location.latitude, location.longitude) <= km
 
 
 def taxonomies_query(params: Params) -> Select:
