@@ -45,14 +45,23 @@ def _get(summary: str, params: list, schema: dict, *, page: bool = False, descri
     if page:
         schema = {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array",
                   "items": schema}}}  # fmt: skip
+    content = {"application/json": {"schema": schema}}
+    if FORMAT in params:  # ?format=ndjson streams one JSON object a line
+        content["application/x-ndjson"] = {"schema": {"type": "string", "description": "One JSON object a line."}}
     return {
         "get": {
             "summary": summary,
             "description": description or summary,
             "parameters": params,
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}, **ERRORS},
+            "responses": {"200": {"description": "OK", "content": content}, **ERRORS},
         }
     }
+
+
+def _with_place_not_found(operation: dict) -> dict:
+    """Add the 422 a search answers when its place cannot be found (with suggestions)."""
+    operation["get"]["responses"]["422"] = {"$ref": "#/components/responses/Error"}
+    return operation
 
 
 def _ref(name: str) -> dict:
@@ -98,7 +107,9 @@ def document() -> dict:
         },
         "servers": [{"url": site_url("finder.start").rstrip("/")}],
         "paths": {
-            "/api/v1/search": _get("Search services near a place", search_params, {"type": "object"}),
+            "/api/v1/search": _with_place_not_found(
+                _get("Search services near a place", search_params, {"type": "object"})
+            ),
             "/api/v1/needs": _get(
                 "The need taxonomy, labelled in the requested language",
                 [_param("lang", "A language the site speaks (BCP 47).", enum=list(current_app.config["LANGUAGES"]))],

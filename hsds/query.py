@@ -39,6 +39,9 @@ class Params:
     top_only: bool = False
 
 
+LARGEST_INT = 1_000_000
+
+
 def _int(args, name: str, default: int, low: int, high: int | None = None) -> int:
     raw = args.get(name)
     if raw in (None, ""):
@@ -49,6 +52,8 @@ def _int(args, name: str, default: int, low: int, high: int | None = None) -> in
         raise BadParameter(_("%(name)s must be a whole number", name=name)) from None
     if value < low:
         raise BadParameter(_("%(name)s must be at least %(low)s", name=name, low=low))
+    if value > LARGEST_INT:  # a database integer (an OFFSET) cannot hold more
+        raise BadParameter(_("%(name)s must be at most %(high)s", name=name, high=LARGEST_INT))
     return min(value, high) if high else value
 
 
