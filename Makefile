@@ -25,6 +25,8 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 ## make run: install, create and fill the SQLite database on first start, serve on http://$(HOST):$(PORT)
+# Links on slips, in QR codes and in emails lead to where this serves, unless AMPARO_SITE_URL says otherwise.
+run: export AMPARO_SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed $(MO_FILES)
 	$(VENV)/bin/flask db-upgrade
 	$(VENV)/bin/flask seed --if-empty

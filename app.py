@@ -5,10 +5,18 @@ error handlers and commands. Production: ``gunicorn 'app:create_app()'``.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import Config, database_url, instance_referral_key, instance_secret_key
+from config import (
+    Config,
+    database_url,
+    development_site_url,
+    instance_referral_key,
+    instance_secret_key,
+    trusted_hosts,
+)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -16,6 +24,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config)
     register_database(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -34,6 +43,7 @@ def configure(app: Flask, config: type | dict | None) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:  # Secure cookies when the site says it is served over HTTPS
             app.config[key] = bool(app.config["HTTPS"])
+    configure_site_address(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
@@ -42,14 +52,62 @@ def configure(app: Flask, config: type | dict | None) -> None:
     app.json.sort_keys = False
 
 
+def configure_site_address(app: Flask) -> None:
+    """Fix the public address every emailed, printed or QR link uses, and the hosts the site answers to.
+
+    Links never follow the request's Host header: a forged one would send password-reset links to
+    another site. Production (not debug, not testing) refuses to start without AMPARO_SITE_URL.
+    """
+    site_url = app.config.get("SITE_URL")
+    development = app.debug or app.testing
+    if not site_url:
+        if not development:
+            raise RuntimeError(
+                "Set AMPARO_SITE_URL to the public address of the site (e.g. https://amparo.example.org): "
+                "links in emails, on referral slips and in QR codes are built from it."
+            )
+        site_url = development_site_url()
+    if urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).hostname:
+        raise RuntimeError(f"AMPARO_SITE_URL must be an http:// or https:// address, not {site_url!r}.")
+    app.config["SITE_URL"] = site_url.rstrip("/")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(site_url, local_too=development)
+
+
 def register_database(app: Flask) -> None:
     """Build the engine from DATABASE_URL (or SQLite in instance/) and the per-request session."""
     from models import db
 
-    engine = app.config.get("ENGINE") or db.make_engine(
-        database_url(app.config, app.instance_path), schema=app.config.get("DATABASE_SCHEMA")
-    )
+    url = database_url(app.config, app.instance_path)
+    if url.startswith("sqlite:///") and not app.config.get("ENGINE"):
+        owner_only(url.removeprefix("sqlite:///"))
+    engine = app.config.get("ENGINE") or db.make_engine(url, schema=app.config.get("DATABASE_SCHEMA"))
     db.init_app(app, engine)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the visitor's address and scheme from AMPARO_PROXY_HOPS reverse proxies (none by default).
+
+    Without it, behind a proxy every visitor has the proxy's address and shares one rate limit; with
+    it set when there is no proxy, anyone could pick their address with an X-Forwarded-For header.
+    """
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def owner_only(path: str) -> None:
+    """Create the SQLite file readable by its owner only (like the key files), or make it so.
+
+    SQLite gives its -wal and -shm files the permissions of the database file.
+    """
+    if path in ("", ":memory:"):
+        return
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def register_extensions(app: Flask) -> None:

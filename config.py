@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -33,7 +34,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     # Is the site served over HTTPS? Off by default because `make run` serves plain http on
     # 127.0.0.1; turn it on in production (AMPARO_HTTPS=true). It makes the session and
-    # remember-me cookies Secure, and password-reset links https://.
+    # remember-me cookies Secure, and the language cookie too.
     HTTPS = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
@@ -41,10 +42,17 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = None  # None: follow HTTPS
-    # Accounts (staff only). Limits are per IP address, counted in memory.
+    # Where rate-limit counters live. "memory://" counts in each process (fine for `make run`); with
+    # several workers (gunicorn -w N) every limit would be N times looser, so production uses one Redis:
+    # AMPARO_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0. Keys are keyed digests, never IP addresses.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # How many reverse proxies stand in front of the app (nginx: 1). 0: none, X-Forwarded-* are ignored.
+    # Behind a proxy, leaving it 0 makes every visitor share the proxy's address (and its limits).
+    PROXY_HOPS = 0
+    # Accounts (staff only). Limits are per IP address; log-ins are also limited per account (back-off).
     LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
     RESET_RATE_LIMIT = "5 per hour; 20 per day"
-    # The JSON APIs (/api/v1, /api/hsds), per IP address, counted in memory.
+    # The JSON APIs (/api/v1, /api/hsds), per IP address.
     API_RATE_LIMIT = "120 per minute"
     # HSDS import: the largest file accepted, in bytes.
     HSDS_IMPORT_MAX_BYTES = 50_000_000
@@ -57,9 +65,13 @@ class Config:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_FROM = "Amparo <no-reply@localhost>"
-    # The site's public address: printed with its QR code on referral slips, and in links of emails sent
-    # from the command line (flask listings remind). Set it in production.
-    SITE_URL = "http://127.0.0.1:5000"
+    # The site's public address (https://amparo.example.org): every link in an email, on a slip and in
+    # a QR code is built from it, never from the Host header of a request. Required in production (the
+    # app refuses to start without it); in development it follows HOST and PORT (where `make run` serves).
+    SITE_URL = None
+    # The host names the site answers to (Flask's TRUSTED_HOSTS); any other Host header gets a 400.
+    # None: the host of SITE_URL (and localhost too in development and tests).
+    TRUSTED_HOSTS = None
     # Referrals: client fields are encrypted with these Fernet keys (comma-separated, newest
     # first, so an old key can still decrypt while data moves to a new one). None: a key is made
     # once and kept in instance/referral_key. Keep it out of backups of the database.
@@ -82,10 +94,25 @@ class TestConfig(Config):
     """Settings for the test suite: a throwaway database, no CSRF shortcuts, no network."""
 
     TESTING = True
+    SITE_URL = "http://localhost"  # the test client's host
     SECRET_KEY = "test-secret"  # noqa: S105  (a fixed key for tests only)
     # Suites send many API requests a minute; the test of the limit sets its own.
     API_RATE_LIMIT = "100000 per minute"
     REFERRAL_KEYS = "vYd4b6i3JmH8qJQX6rVJq0rQpD1yZk0b2m6Gf2cJ3cE="  # a fixed Fernet key for tests only
+
+
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+
+def development_site_url() -> str:
+    """Return the address `make run` serves on (HOST and PORT, as in the Makefile)."""
+    return f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
+
+
+def trusted_hosts(site_url: str, *, local_too: bool) -> list[str]:
+    """Return the host names to answer to: the site's own, and the local ones in development."""
+    host = urlsplit(site_url).hostname or ""
+    return list(dict.fromkeys([host, *(LOCAL_HOSTS if local_too or host in LOCAL_HOSTS else [])]))
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -25,6 +25,12 @@ from models.base import utcnow
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024  # argon2 takes any length; a bound keeps one request from costing too much
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
+# Per-account back-off, whatever the IP address: after FREE_LOGIN_FAILURES wrong passwords in a row the
+# account waits 1 minute, then 2, 4, ... up to an hour, before it takes a password again. The owner is
+# told by email at NOTIFY_LOGIN_FAILURES. A right password or a password reset starts over.
+FREE_LOGIN_FAILURES = 5
+NOTIFY_LOGIN_FAILURES = 10
+LONGEST_LOGIN_WAIT = timedelta(hours=1)
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The organization role each kind of user gets; a caseworker is an editor of their agency.
 MEMBERSHIP_ROLE_FOR = {"ngo": "owner", "caseworker": "editor"}
@@ -127,20 +133,78 @@ def find_user(session: Session, *, email: str) -> User | None:
     return session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """Return the active user with this email and password, or None; record the login."""
+def authenticate(
+    session: Session, *, email: str, password: str, reset_url: str | None = None
+) -> User | None:
+    """Return the active user with this email and password, or None; record the login or the failure.
+
+    An account that is waiting (too many wrong passwords in a row) takes no password, not even the
+    right one, and the answer looks the same as a wrong password, so that nobody learns which emails
+    have accounts. ``reset_url`` goes in the email that tells the owner about the failures.
+    """
     user = find_user(session, email=email)
+    now = utcnow()
     if user is None:
         # The same argon2 work as for a real account: timing does not tell which emails exist.
         _verify(_dummy_hash(), password)
         return None
+    if _login_waits(user, now):
+        _verify(_dummy_hash(), password)  # the password is not even tried, but takes the same time
+        _record_login_failure(session, user=user, now=now, reset_url=reset_url, tried=False)
+        return None
     if not _verify(user.password_hash, password) or not user.is_active:
+        _record_login_failure(session, user=user, now=now, reset_url=reset_url, tried=True)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
+    user.last_login_at = now
+    _clear_login_failures(user)
     session.commit()
     return user
+
+
+def _login_waits(user: User, now) -> bool:
+    blocked_until = user.login_blocked_until
+    if blocked_until is not None and blocked_until.tzinfo is None:  # SQLite gives naive UTC back
+        blocked_until = blocked_until.replace(tzinfo=now.tzinfo)
+    return blocked_until is not None and blocked_until > now
+
+
+def login_wait(failures: int) -> timedelta:
+    """Return how long an account waits after ``failures`` wrong passwords in a row (none at first)."""
+    if failures < FREE_LOGIN_FAILURES:
+        return timedelta(0)
+    return min(timedelta(minutes=2 ** min(failures - FREE_LOGIN_FAILURES, 10)), LONGEST_LOGIN_WAIT)
+
+
+def _record_login_failure(session: Session, *, user: User, now, reset_url: str | None, tried: bool) -> None:
+    """Count a failed log-in, make the account wait longer after a wrong password, and tell the owner once.
+
+    Tries while the account waits count towards telling the owner, but do not make the wait longer.
+    """
+    failures = (user.failed_logins or 0) + 1
+    # A single atomic increment: failures sent in parallel from many addresses all count.
+    session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+    wait = login_wait(failures) if tried else timedelta(0)
+    if wait:
+        user.login_blocked_until = now + wait
+    if failures == NOTIFY_LOGIN_FAILURES:
+        body = _(
+            "Someone tried to log in to your Amparo account with a wrong password %(count)d times in a row.\n\n"
+            "Your account now waits a few minutes between tries. If it was you, wait and try again, or choose a "
+            "new password here:\n%(reset)s\n\n"
+            "If it was not you, your password has not been guessed. To be safe, choose a new one at the link above.",
+            count=failures,
+            reset=reset_url or "",
+        )
+        send_mail(session, to=user.email, subject=_("Failed log-ins to your Amparo account"), body=body)
+    session.commit()
+    session.refresh(user)
+
+
+def _clear_login_failures(user: User) -> None:
+    user.failed_logins = 0
+    user.login_blocked_until = None
 
 
 def load_logged_in_user(session: Session, *, login_id: str) -> User | None:
@@ -203,6 +267,7 @@ def finish_password_reset(session: Session, *, token: str, new_password: str) ->
         .values(used_at=now)
     )
     user.password_hash = _hasher.hash(new_password)
+    _clear_login_failures(user)  # the owner proved who they are: the back-off must not lock them out
     session.commit()
     return user
 

@@ -63,14 +63,26 @@ register_limit = reset_limit
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login():
-    """Log in with email and password; the same answer for an unknown email and a wrong password."""
+    """Log in with email and password; the same answer for an unknown email, a wrong password and a wait.
+
+    Limited per IP address (LOGIN_RATE_LIMIT) and per account (accounts.users: back-off, owner told by email).
+    """
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_session(), email=form.email.data, password=form.password.data)
+        user = authenticate(
+            get_session(),
+            email=form.email.data,
+            password=form.password.data,
+            reset_url=site_url("accounts.reset_request"),
+        )
         if user is not None:
             login_user(user)
             return redirect(same_site_path(request.args.get("next"), default=url_for("accounts.dashboard")))
+        # The same words for an unknown email, a wrong password and an account that waits (no enumeration).
         form.form_errors.append(_("Wrong email or password."))
+        form.form_errors.append(
+            _("After many wrong tries an account waits a few minutes. Forgot your password? Choose a new one.")
+        )
     return render_template(
         "accounts/login.html", form=form, notices=get_flashed_messages()
     ), 400 if form.errors else 200

@@ -6,7 +6,7 @@ Never a bare 500: an unexpected error is logged (without the person's data) and 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 
 def api_error(status: int, message: str, **extra):
@@ -23,6 +23,11 @@ def register(app: Flask) -> None:
             "This form was open too long or came from another site. Please go back, reload the page and try again."
         )
         return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error: SecurityError):
+        # A Host header the site does not answer to: no page (its links would be built on that host).
+        return _("This address is not served here."), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

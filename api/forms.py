@@ -15,6 +15,7 @@ WTFORMS_MESSAGES = (_l("Not a valid integer value."), _l("Not a valid choice."))
 
 
 def _need_exists(_form, field) -> None:
+    # Not Optional(): it would let a blank need (" ") through to the engine, which does not know it.
     if field.data and field.data not in get_taxonomy():
         raise ValidationError(_l("Unknown need. See /api/v1/needs for the list."))
 
@@ -57,7 +58,7 @@ class SearchForm(Form):
             Length(max=200, message=_l("That place is too long. Try a ZIP code or a city and state.")),
         ],
     )
-    need = StringField(_l("What do you need?"), validators=[Optional(), _need_exists])
+    need = StringField(_l("What do you need?"), validators=[_need_exists])
     language = CodeListField(_l("Language"), default=list, validators=[_language_codes])
     cost = SelectField(_l("Cost"), choices=_choices("free", "sliding-scale"), default="")
     credential = SelectField(_l("Credential"), choices=_choices(*CREDENTIAL_KINDS), default="")

@@ -236,7 +236,8 @@ def main() -> None:
 
     from app import create_app
 
-    app = create_app({"ENGINE": engine, "RATELIMIT_ENABLED": False})  # measure the request, not the limiter
+    # measure the request, not the limiter
+    app = create_app({"ENGINE": engine, "RATELIMIT_ENABLED": False, "SITE_URL": "http://127.0.0.1:5000"})
     client = app.test_client()
     api_ms = []
     for zcta, query in searches:

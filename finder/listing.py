@@ -160,13 +160,13 @@ def load_listing(session: Session, service_id: str) -> Listing | None:
     for location in locations:
         rows = by_location[location.id]
         address = rows[Address][0] if rows[Address] else None
-        phones = rows[Phone]
-        if location.confidential:
+        phones, languages, accessibility = rows[Phone], rows[Language], rows[Accessibility]
+        if location.confidential:  # its public contact phones and languages spoken, no text about the site
             phones = [phone for phone in phones if phone.public_contact]
+            languages = [Language(code=language.code, name=language.name) for language in languages]
+            accessibility = []
         sites.append(
-            Site(
-                location, public_address(location, address), phones, rows[Language], rows[Schedule], rows[Accessibility]
-            )
+            Site(location, public_address(location, address), phones, languages, rows[Schedule], accessibility)
         )
 
     def of_service(model) -> list:

@@ -136,5 +136,6 @@ def choose_language(code: str):
         abort(404)
     response = redirect(same_site_path(request.args.get("next"), default=url_for("finder.start")))
     # Not HttpOnly: Quick exit deletes it in the browser when a person asked it to (it holds only a language code).
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=False, secure=request.is_secure)
+    secure = request.is_secure or bool(current_app.config["HTTPS"])  # behind a proxy the request itself may be http
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=False, secure=secure)
     return response

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hsds.serialize import CAPACITY_LABELS, CREDENTIAL_LABELS, EXTENSION_TAXONOMIES, extension_term, rows_in
+from matching.confidential import public_language_row, public_location_row, public_schedule_row
 from models import (
     Accessibility,
     Address,
@@ -72,12 +73,19 @@ def collect(session: Session) -> dict[str, list[dict]]:
         + rows_in(session, Location, Location.id, [s.location_id for s in sals])
     }
     location_ids = list(locations)
+    # A confidential site publishes no text about itself (matching.confidential): no address, accessibility,
+    # contacts, hours notes or language notes, and its link to a service carries no description.
+    public = [loc_id for loc_id, loc in locations.items() if not loc.confidential]
+    private = set(location_ids) - set(public)
+    private_sals = {sal.id for sal in sals if sal.location_id in private}
     credentials = rows_in(session, Credential, Credential.service_id, service_ids)
     attributes = rows_in(session, Attribute, Attribute.link_id, service_ids + org_ids + location_ids)
     tables: dict[str, list] = {
         "organization": [vars_of(o) for o in orgs],
         "service": [vars_of(s) for s in services],
-        "service_at_location": [vars_of(s) for s in sals],
+        "service_at_location": [
+            {**vars_of(s), "description": None} if s.id in private_sals else vars_of(s) for s in sals
+        ],
         "location": [],
         "address": [],
         "organization_identifier": [
@@ -89,7 +97,7 @@ def collect(session: Session) -> dict[str, list[dict]]:
         "contact": [],
         "schedule": [],
         "language": [],
-        "accessibility": [vars_of(a) for a in rows_in(session, Accessibility, Accessibility.location_id, location_ids)],
+        "accessibility": [vars_of(a) for a in rows_in(session, Accessibility, Accessibility.location_id, public)],
         "service_area": [vars_of(a) for a in rows_in(session, ServiceArea, ServiceArea.service_id, service_ids)],
         "required_document": [
             vars_of(d) for d in rows_in(session, RequiredDocument, RequiredDocument.service_id, service_ids)
@@ -97,11 +105,7 @@ def collect(session: Session) -> dict[str, list[dict]]:
         "cost_option": [vars_of(c) for c in rows_in(session, CostOption, CostOption.service_id, service_ids)],
     }
     for loc in locations.values():
-        row = vars_of(loc)
-        if loc.confidential:
-            row["latitude"] = row["longitude"] = None
-        tables["location"].append(row)
-    public = [loc_id for loc_id, loc in locations.items() if not loc.confidential]
+        tables["location"].append(public_location_row(loc, vars_of(loc)))
     tables["address"] = [vars_of(a) for a in rows_in(session, Address, Address.location_id, public)]
     for model, name in ((Phone, "phone"), (Contact, "contact"), (Schedule, "schedule"), (Language, "language")):
         found = {}
@@ -111,9 +115,17 @@ def collect(session: Session) -> dict[str, list[dict]]:
                     found[row.id] = row
         rows = list(found.values())
         if model is Phone:  # a confidential site shows only its public contact points
-            rows = [p for p in rows if not (p.location_id in locations and locations[p.location_id].confidential
-                                             and not p.public_contact)]  # fmt: skip
-        tables[name] = [vars_of(r) for r in rows]
+            rows = [p for p in rows if not (p.location_id in private and not p.public_contact)]
+        if model is Contact:  # people at a confidential site are reached by its public phones only
+            rows = [c for c in rows if c.location_id not in private and c.service_at_location_id not in private_sals]
+        at_private = [r.location_id in private or getattr(r, "service_at_location_id", None) in private_sals
+                      for r in rows]  # fmt: skip
+        if model is Schedule:
+            tables[name] = [public_schedule_row(hidden, vars_of(r)) for r, hidden in zip(rows, at_private, strict=True)]
+        elif model is Language:
+            tables[name] = [public_language_row(hidden, vars_of(r)) for r, hidden in zip(rows, at_private, strict=True)]
+        else:
+            tables[name] = [vars_of(r) for r in rows]
     term_ids = {a.taxonomy_term_id for a in attributes}
     terms = {t.id: t for t in session.execute(select(TaxonomyTerm)).scalars()}
     used = set()

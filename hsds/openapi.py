@@ -1,8 +1,9 @@
 """Our own OpenAPI 3.1 document (/api/openapi.json) and the docs page rendered from it (/api/docs)."""
 
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template
 
 from models.base import CREDENTIAL_KINDS
+from web.urls import site_url
 
 bp = Blueprint("hsds_docs", __name__, url_prefix="/api")
 
@@ -44,14 +45,23 @@ def _get(summary: str, params: list, schema: dict, *, page: bool = False, descri
     if page:
         schema = {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array",
                   "items": schema}}}  # fmt: skip
+    content = {"application/json": {"schema": schema}}
+    if FORMAT in params:  # ?format=ndjson streams one JSON object a line
+        content["application/x-ndjson"] = {"schema": {"type": "string", "description": "One JSON object a line."}}
     return {
         "get": {
             "summary": summary,
             "description": description or summary,
             "parameters": params,
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}, **ERRORS},
+            "responses": {"200": {"description": "OK", "content": content}, **ERRORS},
         }
     }
+
+
+def _with_place_not_found(operation: dict) -> dict:
+    """Add the 422 a search answers when its place cannot be found (with suggestions)."""
+    operation["get"]["responses"]["422"] = {"$ref": "#/components/responses/Error"}
+    return operation
 
 
 def _ref(name: str) -> dict:
@@ -95,9 +105,11 @@ def document() -> dict:
             ),
             "license": {"name": "HSDS schemas: CC BY-SA 4.0", "url": "https://creativecommons.org/licenses/by-sa/4.0/"},
         },
-        "servers": [{"url": url_for("finder.start", _external=True).rstrip("/")}],
+        "servers": [{"url": site_url("finder.start").rstrip("/")}],
         "paths": {
-            "/api/v1/search": _get("Search services near a place", search_params, {"type": "object"}),
+            "/api/v1/search": _with_place_not_found(
+                _get("Search services near a place", search_params, {"type": "object"})
+            ),
             "/api/v1/needs": _get(
                 "The need taxonomy, labelled in the requested language",
                 [_param("lang", "A language the site speaks (BCP 47).", enum=list(current_app.config["LANGUAGES"]))],

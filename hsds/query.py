@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from geo.distance import bounding_box, haversine_km
 from geo.gazetteer import get_gazetteer
+from matching.confidential import MIN_PROXIMITY_KM, public_point
 from models import Attribute, Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 
 MAX_PER_PAGE = 100
@@ -38,6 +39,9 @@ class Params:
     top_only: bool = False
 
 
+LARGEST_INT = 1_000_000
+
+
 def _int(args, name: str, default: int, low: int, high: int | None = None) -> int:
     raw = args.get(name)
     if raw in (None, ""):
@@ -48,6 +52,8 @@ def _int(args, name: str, default: int, low: int, high: int | None = None) -> in
         raise BadParameter(_("%(name)s must be a whole number", name=name)) from None
     if value < low:
         raise BadParameter(_("%(name)s must be at least %(low)s", name=name, low=low))
+    if value > LARGEST_INT:  # a database integer (an OFFSET) cannot hold more
+        raise BadParameter(_("%(name)s must be at most %(high)s", name=name, high=LARGEST_INT))
     return min(value, high) if high else value
 
 
@@ -187,7 +193,13 @@ def service_at_locations_query(session: Session, params: Params) -> tuple[Select
     if circle:
         lat, lon, km = circle
         south, north, west, east = bounding_box(lat, lon, km)
-        query = query.where(and_(Location.latitude.between(south, north), Location.longitude.between(west, east)))
+        # Confidential sites are kept for ``within``, which places them at their public point, never the true one.
+        query = query.where(
+            or_(
+                Location.confidential.is_(True),
+                and_(Location.latitude.between(south, north), Location.longitude.between(west, east)),
+            )
+        )
     elif params.postcode:
         from models import Address
 
@@ -200,10 +212,17 @@ def service_at_locations_query(session: Session, params: Params) -> tuple[Select
 
 
 def within(circle: tuple | None, location: Location) -> bool:
-    """Tell whether a location lies in the proximity circle (always, without one)."""
+    """Tell whether a location lies in the proximity circle (always, without one).
+
+    A confidential site is placed at its public point, and found within at least MIN_PROXIMITY_KM of it.
+    """
     if circle is None:
         return True
-    return haversine_km(circle[0], circle[1], location.latitude, location.longitude) <= circle[2]
+    lat, lon, km = circle
+    if location.confidential:
+        point = public_point(location)
+        return point is not None and haversine_km(lat, lon, *point) <= max(km, MIN_PROXIMITY_KM)
+    return haversine_km(lat, lon, location.latitude, location.longitude) <= km
 
 
 def taxonomies_query(params: Params) -> Select:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from matching.confidential import public_language_row, public_location_row, public_schedule_row
 from matching.details import public_address
 from models import (
     Accessibility,
@@ -143,8 +144,8 @@ def extension_term(taxonomy: str, code: str, name: str) -> dict:
 
 
 def location_json(location: Location, address: Address | None, extra: dict | None = None) -> dict:
-    """Return a location; a confidential one has no address and no coordinates."""
-    found = _fields(location, LOCATION_FIELDS)
+    """Return a location; a confidential one has no address, no coordinates and no free text about the site."""
+    found = clean(public_location_row(location, _fields(location, LOCATION_FIELDS)))
     shown = public_address(location, address)
     if shown is not None:
         found["latitude"], found["longitude"] = location.latitude, location.longitude
@@ -168,6 +169,14 @@ class Loader:
 
     def __init__(self, session: Session):
         self.session = session
+        self.confidential_ids: set[str] = set()  # locations loaded so far that are confidential
+
+    def sal_item(self, sal: ServiceAtLocation) -> dict:
+        """Return a service_at_location's own fields (no description at a confidential site)."""
+        item = _fields(sal, ("id", "service_id", "location_id", "description"))
+        if sal.location_id in self.confidential_ids:
+            item.pop("description", None)
+        return item
 
     def services(self, services: list[Service], *, full: bool) -> list[dict]:
         """Return services: one-to-one fields plus organization, or fully nested when ``full``."""
@@ -211,7 +220,7 @@ class Loader:
                 ],
                 service_at_locations=[
                     {
-                        **_fields(sal, ("id", "service_id", "location_id", "description")),
+                        **self.sal_item(sal),
                         "location": locations[sal.location_id],
                     }
                     for sal in sals_by_service[service.id]
@@ -297,20 +306,28 @@ class Loader:
         phones = _group(rows_in(self.session, Phone, Phone.location_id, ids), "location_id")
         schedules = _group(rows_in(self.session, Schedule, Schedule.location_id, ids), "location_id")
         found = {}
+        self.confidential_ids |= {loc.id for loc in locations if loc.confidential}
         for loc in locations:
-            loc_phones = phones[loc.id]
-            if loc.confidential:  # only the public contact points of a confidential place
-                loc_phones = [p for p in loc_phones if p.public_contact]
+            loc_phones, loc_access = phones[loc.id], access[loc.id]
+            if loc.confidential:  # only the public contact points of a confidential place, no text about it
+                loc_phones, loc_access = [p for p in loc_phones if p.public_contact], []
             found[loc.id] = location_json(
                 loc,
                 addresses.get(loc.id),
                 {
                     "accessibility": [
-                        _fields(a, ("id", "location_id", "description", "details", "url")) for a in access[loc.id]
+                        _fields(a, ("id", "location_id", "description", "details", "url")) for a in loc_access
                     ],
-                    "languages": [_fields(x, ("id", "location_id", "name", "code", "note")) for x in languages[loc.id]],
+                    "languages": [
+                        clean(public_language_row(loc.confidential, _fields(x, ("id", "location_id", "name", "code",
+                                                                                "note"))))
+                        for x in languages[loc.id]
+                    ],
                     "phones": [_fields(p, PHONE_FIELDS) for p in loc_phones],
-                    "schedules": [_fields(s, SCHEDULE_FIELDS) for s in schedules[loc.id]],
+                    "schedules": [
+                        clean(public_schedule_row(loc.confidential, _fields(s, SCHEDULE_FIELDS)))
+                        for s in schedules[loc.id]
+                    ],
                 },
             )
         return found
@@ -368,7 +385,7 @@ class Loader:
         locations = self.locations([s.location_id for s in sals])
         found = []
         for sal in sals:
-            item = _fields(sal, ("id", "service_id", "location_id", "description"))
+            item = self.sal_item(sal)
             location = locations[sal.location_id]
             service = service_items[sal.service_id]
             if not full:

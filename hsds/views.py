@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
@@ -12,6 +12,7 @@ from hsds import query
 from hsds.serialize import Loader, taxonomy_json, term_json
 from models import Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from models.db import get_engine, get_session
+from web.urls import site_url
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")
 
@@ -28,7 +29,7 @@ def bad_parameter(error: query.BadParameter):
 def index():
     """Say which HSDS version and profile this API speaks."""
     return jsonify(
-        {"version": "3.0", "profile": HSDS_PROFILE, "openapi_url": url_for("hsds_docs.openapi", _external=True)}
+        {"version": "3.0", "profile": HSDS_PROFILE, "openapi_url": site_url("hsds_docs.openapi")}
     )
 
 

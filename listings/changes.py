@@ -43,6 +43,7 @@ from seed.load import term_id
 
 MODELS = {"organization": Organization, "service": Service, "location": Location}
 ADDRESS_FIELDS = ("address_1", "address_2", "city", "state_province", "postal_code")
+CONFIDENTIAL_FREE_TEXT = ("transportation", "accessibility", "hours_notes")
 
 
 class ListingError(Exception):
@@ -645,6 +646,10 @@ def is_sensitive(session: Session, *, resource_type: str, field: str, record: An
     if resource_type == "location":
         confidential = record.confidential or new_values.get("confidential") == "yes"
         if field in ADDRESS_FIELDS and confidential:
+            return True
+        # Free text about a confidential site easily names its street ("bus 7 stops at the corner of ..."):
+        # a moderator reads it first, like the address.
+        if field in CONFIDENTIAL_FREE_TEXT and confidential:
             return True
         # Making a confidential location public would publish its address.
         if field == "confidential" and record.confidential and new_values.get("confidential") == "no":

@@ -330,8 +330,8 @@ class LocationForm(ListingForm):
     )
     accessibility = TextAreaField(
         _l("Accessibility"),
-        description=_l("Like: Step-free entrance, elevator to the second floor. Shown even for a confidential "
-                       "location, so do not describe where it is."),
+        description=_l("Like: Step-free entrance, elevator to the second floor. Never shown for a confidential "
+                       "location."),
         validators=[Length(max=2000)],
     )  # fmt: skip
     transportation = TextAreaField(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
+from matching.confidential import public_point, public_precision
 from matching.needs import get_taxonomy
 from matching.screening import government_reason
 from models import (
@@ -177,7 +178,8 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
             "delivery": service.delivery,
         }
         for sal, location in sites[service.id]:
-            if location.latitude is None or location.longitude is None:
+            point = public_point(location)  # a confidential site is searched at its ZIP centre only
+            if point is None:
                 continue
             hours = compact_hours(location_schedules[location.id] + schedules[service.id])
             for code, direct in expanded:
@@ -188,9 +190,9 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "direct": direct,
                         "location_id": location.id,
                         "service_at_location_id": sal.id,
-                        "latitude": location.latitude,
-                        "longitude": location.longitude,
-                        "geocode_precision": location.geocode_precision,
+                        "latitude": point[0],
+                        "longitude": point[1],
+                        "geocode_precision": public_precision(location),
                         # A confidential site's town stays private, like the rest of its address.
                         "city": None if location.confidential else towns.get(location.id),
                         "scope": None,

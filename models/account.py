@@ -27,6 +27,10 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Wrong passwords in a row (any IP address), and until when logging in waits (back-off). A right
+    # password or a password reset sets both back.
+    failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    login_blocked_until: datetime | None = None
 
     # What Flask-Login asks of a user (is_active is the column above).
     @property

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from models.db import get_session
 from referrals.access import item_for_provider, organization_ids_of
 from referrals.codes import format_code
+from referrals.forms import ActionForm
 from referrals.inbox_forms import InboxFilterForm, StatusForm
 from referrals.reports import referral_report, report_csv
 from referrals.status import StatusError, incoming, incoming_details, mark_received, set_status
@@ -50,32 +51,49 @@ def index():
     return render_template("referrals/inbox.html", rows=rows, form=form, status=status, **_labels())
 
 
-def _item_page(item, form: StatusForm, *, just_received: bool = False, status: int = 200):
+def _item_page(item, form: StatusForm, *, status: int = 200):
     details = incoming_details(get_session(), item=item)
     return render_template(
-        "referrals/inbox_item.html", details=details, form=form, just_received=just_received, **_labels()
+        "referrals/inbox_item.html", details=details, form=form, receive_form=ActionForm(), **_labels()
     ), status
+
+
+def _own_item(item_id: str):
+    item = item_for_provider(get_session(), user=current_user, item_id=item_id)
+    if item is None:
+        abort(404)
+    return item
 
 
 @bp.get("/<item_id>")
 @providers_only
 def show(item_id: str):
-    """One incoming referral: what the client agreed to share, the caseworker's note, history, status form."""
-    item = item_for_provider(get_session(), user=current_user, item_id=item_id)
-    if item is None:
-        abort(404)
-    just_received = mark_received(get_session(), user=current_user, item=item)
+    """One incoming referral: what the client agreed to share, the caseworker's note, history, status form.
+
+    Opening it changes nothing (a GET must not: a prefetch or a link preview would mark it seen).
+    """
+    item = _own_item(item_id)
     form = StatusForm(formdata=None, status=item.status if item.status != "sent" else "received")
-    return _item_page(item, form, just_received=just_received)
+    return _item_page(item, form)
+
+
+@bp.post("/<item_id>/received")
+@providers_only
+def receive(item_id: str):
+    """Mark a new referral received, so the caseworker knows it has been seen."""
+    item = _own_item(item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if mark_received(get_session(), user=current_user, item=item):
+        flash(_("Marked as received, so the caseworker knows you have seen it."))
+    return redirect(url_for("inbox.show", item_id=item.id))
 
 
 @bp.post("/<item_id>")
 @providers_only
 def update(item_id: str):
     """Set the status of an incoming referral, with an optional note for the caseworker."""
-    item = item_for_provider(get_session(), user=current_user, item_id=item_id)
-    if item is None:
-        abort(404)
+    item = _own_item(item_id)
     form = StatusForm()
     if form.validate_on_submit():
         try:

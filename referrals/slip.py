@@ -26,6 +26,7 @@ from referrals.inbox_forms import NOT_FOUND, CodeForm
 from referrals.status import status_by_code
 from referrals.words import STATUS_LABELS
 from web.languages import BY_CODE, site_code
+from web.urls import public_url
 from web.words import day_names, hours_text
 
 bp = Blueprint("slip", __name__)
@@ -44,11 +45,6 @@ class SlipService:
     week: list[tuple[str, str]]
     page_url: str
     qr: Markup
-
-
-def public_url(path: str) -> str:
-    """Return an absolute URL on the public site (SITE_URL), for print and QR codes."""
-    return current_app.config["SITE_URL"].rstrip("/") + path
 
 
 def qr_svg(url: str) -> Markup:

@@ -105,7 +105,7 @@ def set_status(session: Session, *, user: User, item_id: str, status: str, note:
 
 
 def mark_received(session: Session, *, user: User, item: ReferralItem) -> bool:
-    """Mark a newly sent item "received" the first time its provider opens it; tell whether it was new."""
+    """Mark a newly sent item "received" when its provider says so (a POST); tell whether it was new."""
     if item.status != "sent":
         return False
     _record(session, item=item, status="received", note=None, user=user)

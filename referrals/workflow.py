@@ -23,7 +23,7 @@ from models.base import utcnow
 from models.referral import CONTACT_PREFERENCES, FINAL_STATUSES
 from referrals.codes import new_code
 from referrals.crypto import decrypt, encrypt
-from referrals.notes import note_problem
+from referrals.notes import alias_problem, note_problem
 
 NOTE_MAX_LENGTH = 500
 ALIAS_MAX_LENGTH = 60
@@ -69,6 +69,8 @@ def check_client(*, contact_preference: str, client: ClientDetails) -> None:
         raise ReferralError(_("Choose how the provider may contact the client."), field="contact_preference")
     if len(client.alias) > ALIAS_MAX_LENGTH:
         raise ReferralError(_("Keep the name under %(count)d characters.", count=ALIAS_MAX_LENGTH), field="alias")
+    if problem := alias_problem(client.alias):
+        raise ReferralError(problem, field="alias")
     if client.phone:
         if contact_preference not in ("phone", "text"):
             raise ReferralError(
@@ -105,14 +107,18 @@ def check_client(*, contact_preference: str, client: ClientDetails) -> None:
 
 
 def chosen_services(session: Session, *, service_ids: list[str]) -> list[tuple[Service, Organization]]:
-    """Return the services that exist among ``service_ids``, with their organizations, in the order given."""
+    """Return the publicly listed services among ``service_ids``, with their organizations, in the order given.
+
+    Only active services of published organizations: a pending or rejected organization is not in the
+    directory, and a crafted link to it must not collect a client's details.
+    """
     wanted = list(dict.fromkeys(service_ids))[:MAX_SERVICES]
     if not wanted:
         return []
     rows = session.execute(
         select(Service, Organization)
         .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.id.in_(wanted))
+        .where(Service.id.in_(wanted), Service.status == "active", Organization.status == "published")
     ).all()
     found = {service.id: (service, organization) for service, organization in rows}
     return [found[service_id] for service_id in wanted if service_id in found]

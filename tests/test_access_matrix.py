@@ -102,6 +102,7 @@ ROUTES = [
     ("GET", "/manage/referrals/", INBOX),
     ("GET", "/manage/referrals/<item_id>", INBOX_ITEM),
     ("POST", "/manage/referrals/<item_id>", INBOX_ITEM),
+    ("POST", "/manage/referrals/<item_id>/received", INBOX_ITEM),
     ("GET", "/manage/referrals/report", INBOX),
     ("GET", "/manage/referrals/report.csv", INBOX),
     # The caseworker's workspace.
@@ -136,6 +137,12 @@ PUBLIC = {
     "/api/hsds/services/<service_id>", "/api/hsds/service_at_locations",
     "/api/hsds/service_at_locations/<sal_id>", "/api/hsds/taxonomies", "/api/hsds/taxonomies/<taxonomy_id>",
     "/api/hsds/taxonomy_terms", "/api/hsds/taxonomy_terms/<term_id>",
+}  # fmt: skip
+
+# The public routes that take a POST (forms anyone may send); any other method on a public route must be listed.
+PUBLIC_POSTS = {
+    "/provider/<service_id>/report", "/report/translation", "/referral/status", "/account/login",
+    "/account/register", "/account/reset", "/account/reset/<token>", "/account/invitations/<token>",
 }  # fmt: skip
 
 # Form data that makes each POST a plausible one (the CSRF token is added to all).
@@ -264,6 +271,8 @@ def test_every_route_is_in_the_matrix(app):
     listed = {(method, rule) for method, rule, _answers in ROUTES}
     for rule in app.url_map.iter_rules():
         if rule.rule in PUBLIC:
+            unlisted = rule.methods - {"GET", "HEAD", "OPTIONS"} - ({"POST"} if rule.rule in PUBLIC_POSTS else set())
+            assert not unlisted, f"{unlisted} {rule.rule}: a public route that changes something must be listed"
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, rule.rule) in listed, f"{method} {rule.rule} is neither public nor in the matrix"
@@ -294,3 +303,14 @@ def test_every_post_without_a_csrf_token_is_refused(app, world, rule, answers):
     response = client.post(_url(rule, world), data=data)
     assert response.status_code == 400
     assert "This form was open too long or came from another site." in response.get_data(as_text=True)
+
+
+def test_every_route_that_flask_routes_lists_is_in_the_matrix(app):
+    from flask.cli import routes_command
+
+    result = app.test_cli_runner().invoke(routes_command)
+    assert result.exit_code == 0, result.output
+    listed = {rule for _method, rule, _answers in ROUTES} | PUBLIC
+    rules = [line.split()[-1] for line in result.output.splitlines()[2:] if line.strip()]
+    assert len(rules) > 50
+    assert [rule for rule in rules if rule not in listed] == []

@@ -158,15 +158,29 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
     assert "/account/login" in response.headers["Location"]
 
 
-def test_opening_an_item_marks_it_received_once_and_shows_what_the_client_agreed_to_share(client, session, world):
+def test_opening_an_item_changes_nothing_and_shows_what_the_client_agreed_to_share(client, session, world):
     html = log_in(client, "a@example.org").get(f"/manage/referrals/{world['item_a'].id}").get_data(as_text=True)
     for text in (ALIAS, PHONE, EMAIL, NOTE, "Dallas Refugee Agency", "cw@example.org", "intake@agency.example.org"):
         assert text in html
     assert "Beta Clinic" not in html, "another provider of the same referral must not show"
+    assert "Mark as received" in html
+    item = _fresh(session, ReferralItem, world["item_a"].id)
+    assert item.status == "sent", "a GET (a prefetch, a link preview) must not change state"
+    assert item.first_response_at is None
+
+
+def test_marking_an_item_received_is_an_explicit_post_and_counts_once(client, session, world):
+    log_in(client, "a@example.org")
+    url = f"/manage/referrals/{world['item_a'].id}/received"
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 400  # no CSRF token
+    response = client.post(url, data={"csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == f"/manage/referrals/{world['item_a'].id}"
+    assert "Marked as received" in client.get(response.headers["Location"]).get_data(as_text=True)
+    client.post(url, data={"csrf_token": csrf_token(client)})
     item = _fresh(session, ReferralItem, world["item_a"].id)
     assert item.status == "received"
     assert item.first_response_at is not None
-    client.get(f"/manage/referrals/{world['item_a'].id}")
     events = session.execute(select(ReferralEvent).where(ReferralEvent.referral_item_id == item.id)).scalars().all()
     assert [event.status for event in events] == ["received"]
 
@@ -270,7 +284,7 @@ def test_a_refused_note_answers_400_with_the_reason_keeps_what_was_typed_and_wri
     assert response.status_code == 400
     assert "looks like it has a date of birth" in html
     assert note in html
-    assert _fresh(session, ReferralItem, world["item_a"].id).status == "received"
+    assert _fresh(session, ReferralItem, world["item_a"].id).status == "sent"
 
 
 def test_a_too_long_note_answers_400_in_spanish(client, session, world):

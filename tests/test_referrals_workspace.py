@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from accounts.users import create_user
@@ -292,6 +294,105 @@ def test_ordinary_notes_pass_the_id_check(note):
 def test_notes_with_id_numbers_or_birth_dates_are_refused(note):
     with pytest.raises(ReferralError):
         check_note(note)
+
+
+# Only services in the public directory can be referred to (issue #12)
+
+
+@pytest.mark.parametrize(("organization_status", "service_status"), [("pending", "active"), ("rejected", "active"),
+                                                                     ("published", "inactive")])  # fmt: skip
+def test_a_service_not_in_the_public_directory_cannot_be_referred_to(
+    app, client, session, world, organization_status, service_status
+):
+    with app.app_context():
+        hidden = make_service(session, name="Not Approved Yet", needs=["asylum"], lat=32.79, lon=-96.80)
+    hidden.status = service_status
+    session.get(Organization, hidden.organization_id).status = organization_status
+    session.commit()
+    _log_in(client, "cwa@example.org")
+    form = client.get(f"/work/referrals/new?service={hidden.id}").get_data(as_text=True)
+    assert "Not Approved Yet" not in form
+    response = _refer(client, world, services=[hidden.id], alias="Lupita", note="Prefers mornings.")
+    assert response.status_code == 400
+    assert "no longer listed" in response.get_data(as_text=True)
+    assert _count(session, Referral) == 0
+    assert _count(session, ReferralItem) == 0
+
+
+# What got around the guard (issue #12): separators, words, the name field, immigration status
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"alias": "Jose A987654321"}, "alias", "Write only a first name or an alias"),
+        ({"note": "A-number 087-654-321"}, "note", "A-number"),
+        ({"note": "alien no. 123 456 789"}, "note", "A-number"),
+        ({"note": "SSN 123\u201345\u20136789"}, "note", "Social Security"),
+        ({"note": "SSN 123 - 45 - 6789"}, "note", "Social Security"),
+        ({"note": "undocumented since 2015"}, "note", "immigration status"),
+        ({"note": "Está sin papeles desde 2015"}, "note", "immigration status"),
+        ({"alias": "Maria, indocumentada"}, "alias", "immigration status"),
+    ],
+)
+def test_ids_and_immigration_status_are_refused_in_every_client_field(client, session, world, changes, field, message):
+    _log_in(client, "cwa@example.org")
+    response = _refer(client, world, **changes)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _count(session, Referral) == 0
+
+
+# Dashes, spaces and dots of every kind that people, phones and word processors put inside numbers.
+VISIBLE_SEPARATORS = ["-", " ", ".", " - ", "\u2013", "\u2014", "\u2012", "\u2212", "\u2010", "\u00a0", "\u2009",
+                      "\u202f", "\u3000", "\ufe63", "\uff0d"]  # fmt: skip
+NO_SEPARATOR = ["", "\u200b", "\u2060"]  # nothing, or nothing visible
+SEPARATORS = st.sampled_from(VISIBLE_SEPARATORS + NO_SEPARATOR)
+
+
+def _digits(count: int):
+    return st.text(alphabet="0123456789", min_size=count, max_size=count)
+
+
+@st.composite
+def ssns(draw):
+    # Both groups separated or neither: "12345-6789" is a ZIP+4 code, not an SSN.
+    first = draw(SEPARATORS)
+    second = draw(st.sampled_from(NO_SEPARATOR if first in NO_SEPARATOR else VISIBLE_SEPARATORS))
+    return f"{draw(_digits(3))}{first}{draw(_digits(2))}{second}{draw(_digits(4))}"
+
+
+@st.composite
+def a_numbers(draw):
+    prefix = draw(st.sampled_from(["A", "a", "A#", "A-", "A ", "A-number ", "A number: ", "alien no. ", "Alien #"]))
+    digits = draw(_digits(draw(st.sampled_from([8, 9]))))
+    separator = draw(SEPARATORS)
+    groups = [digits[:3], digits[3:6], digits[6:]] if draw(st.booleans()) else [digits]
+    return prefix + separator.join(groups)
+
+
+@st.composite
+def birth_dates(draw):
+    year = draw(st.integers(min_value=1930, max_value=2015))
+    month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
+    separator = draw(st.sampled_from(["/", "-", ".", "\u2013", "\u2212", "\uff0d"]))
+    shape = draw(st.sampled_from(["us", "iso", "words"]))
+    if shape == "iso":
+        return f"{year}{separator}{month:02d}{separator}{day:02d}"
+    if shape == "words":
+        return draw(st.sampled_from(["DOB", "D.O.B.", "date of birth", "fecha de nacimiento", "born on"])) + f" {year}"
+    return f"{month}{separator}{day}{separator}{year}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=st.one_of(ssns(), a_numbers(), birth_dates()),
+    before=st.sampled_from(["", "Client ", "ver: ", "(", "\u00a0"]),
+    after=st.sampled_from(["", ".", " thanks", ")", "\n"]),
+)
+def test_every_spelling_of_an_id_number_or_a_birth_date_is_refused(secret, before, after):
+    with pytest.raises(ReferralError):
+        check_note(before + secret + after)
 
 
 def _make_referral(client, session, world, email="cwa@example.org", **changes) -> Referral:

@@ -1,4 +1,4 @@
-"""Addresses: safe redirects (only to paths on this site) and full links for emails."""
+"""Addresses: safe redirects (only to paths on this site) and full links (from SITE_URL) for emails and print."""
 
 from urllib.parse import urlsplit
 
@@ -15,6 +15,10 @@ def same_site_path(target: str | None, *, default: str) -> str:
 
 
 def site_url(endpoint: str, **values) -> str:
-    """Return a full address for an email (https when the site says it is served over HTTPS)."""
-    scheme = "https" if current_app.config["HTTPS"] else None
-    return url_for(endpoint, _external=True, _scheme=scheme, **values)
+    """Return a full address for an email, a slip or a QR code: always on SITE_URL, never the request's Host."""
+    return public_url(url_for(endpoint, **values))
+
+
+def public_url(path: str) -> str:
+    """Return ``path`` (starting with /) as an absolute address on the public site (SITE_URL)."""
+    return current_app.config["SITE_URL"].rstrip("/") + path
