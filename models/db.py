@@ -1,9 +1,12 @@
 """Database plumbing: the engine (built in the app factory), one session per request, migrations."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
@@ -80,3 +83,18 @@ def upgrade(engine: Engine) -> None:
 def is_migrated(engine: Engine) -> bool:
     """Tell whether the schema exists (the first start has run)."""
     return inspect(engine).has_table("alembic_version")
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """Return the head revisions of the migrations shipped with this code (read once per process)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def migrations_current(engine: Engine) -> bool:
+    """Tell whether the database is at the migrations' head; raises SQLAlchemyError if it cannot be reached."""
+    with engine.connect() as connection:
+        revisions = MigrationContext.configure(connection).get_current_heads()
+    return frozenset(revisions) == migration_heads()
