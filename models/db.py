@@ -86,15 +86,26 @@ def is_migrated(engine: Engine) -> bool:
 
 
 @lru_cache(maxsize=1)
-def migration_heads() -> frozenset[str]:
-    """Return the head revisions of the migrations shipped with this code (read once per process)."""
+def _migration_script() -> tuple[frozenset[str], frozenset[str]]:
+    """Return (head revisions, every revision) of the migrations shipped with this code, read once."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    script = ScriptDirectory.from_config(config)
+    return frozenset(script.get_heads()), frozenset(rev.revision for rev in script.walk_revisions())
 
 
-def migrations_current(engine: Engine) -> bool:
-    """Tell whether the database is at the migrations' head; raises SQLAlchemyError if it cannot be reached."""
+def migration_heads() -> frozenset[str]:
+    """Return the head revisions of the migrations shipped with this code."""
+    return _migration_script()[0]
+
+
+def migration_state(engine: Engine) -> str:
+    """Compare the database with this code's migrations: "current", "behind" (run flask db-upgrade) or
+    "unknown" (migrated by a newer release). Raises SQLAlchemyError when the database cannot be reached.
+    """
     with engine.connect() as connection:
-        revisions = MigrationContext.configure(connection).get_current_heads()
-    return frozenset(revisions) == migration_heads()
+        revisions = frozenset(MigrationContext.configure(connection).get_current_heads())
+    heads, known = _migration_script()
+    if revisions == heads:
+        return "current"
+    return "behind" if revisions <= known else "unknown"

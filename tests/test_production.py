@@ -215,6 +215,14 @@ def test_healthz_answers_503_when_migrations_are_behind(client, session):
     assert response.json == {"status": "error", "database": "ok", "migrations": "behind"}
 
 
+def test_healthz_answers_503_when_a_newer_release_migrated_the_database(client, session):
+    session.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedf00d'"))
+    session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "error", "database": "ok", "migrations": "unknown"}
+
+
 def test_healthz_answers_503_when_the_database_cannot_be_reached(tmp_path):
     unreachable = create_engine(f"sqlite:///{tmp_path}/no-such-folder/amparo.sqlite3")
     response = _app(unreachable).test_client().get("/healthz")
