@@ -123,8 +123,13 @@ def register_commands(app: Flask) -> None:
 
 
 def warm_up(app: Flask) -> None:
-    """Load data and compile templates now, so that a worker's first search is not slow."""
+    """Load data and compile templates now, so that a server's first search is not slow.
+
+    Not for ``flask`` commands (migrations, seeding, cron jobs): they would wait seconds for nothing.
+    """
+    import click
+
     from web.warmup import warm_up as load_everything
 
-    if app.config["WARM_UP"]:
+    if app.config["WARM_UP"] and click.get_current_context(silent=True) is None:
         load_everything(app)

@@ -76,8 +76,9 @@ class Config:
     COMPRESS_MIN_SIZE = 500
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
                           "image/svg+xml"]  # fmt: skip
-    # Load the gazetteer and taxonomy and compile the seeker templates when the app is built (under
-    # gunicorn --preload, once in the master), not on a worker's first request (web.warmup).
+    # Load the gazetteer and taxonomy and compile the seeker templates when the app is built to serve
+    # (under gunicorn --preload, once in the master), not on a worker's first request (web.warmup).
+    # ``flask`` commands skip it.
     WARM_UP = True
     BABEL_DEFAULT_LOCALE = "en"
     # The languages seekers may read the site in (BCP 47 codes, comma-separated in the environment).

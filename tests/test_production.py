@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import brotli
+import click
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
@@ -20,6 +21,7 @@ from models import Organization
 from models.base import utcnow
 from models.db import alembic_config, migration_heads
 from tests.factories import make_service
+from web import warmup
 
 SEARCH = "/search?location=75201&need=immigration-legal"
 PASSWORD = "correct horse battery"
@@ -166,6 +168,17 @@ def test_warm_up_loads_data_and_templates_when_the_app_is_built(database, provid
 
 def test_the_test_suite_skips_the_warm_up(app):
     assert app.config["WARM_UP"] is False
+
+
+def test_flask_commands_skip_the_warm_up(database, monkeypatch):
+    """Migrations, seeding and cron jobs would wait seconds for data they do not use."""
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", calls.append)
+    served = _app(database.engine, WARM_UP=True)
+    assert calls == [served]
+    with click.Context(click.Command("db-upgrade")):
+        _app(database.engine, WARM_UP=True)
+    assert calls == [served]
 
 
 # Last-Modified on the API
