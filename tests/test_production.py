@@ -108,6 +108,10 @@ def test_pages_for_signed_in_staff_are_never_compressed(client, session):
     assert response.status_code == 200
     assert len(response.data) > 500
     assert "Content-Encoding" not in response.headers
+    # Static files hold no secret: compressed for staff too.
+    css = client.get("/static/css/amparo.css", headers={"Accept-Encoding": "gzip, br"})
+    css.close()
+    assert css.headers["Content-Encoding"] == "br"
 
 
 # Static files
