@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
-    assets.register(app)  # before security: its compression must run after every other after_request
+    assets.register(app)  # before security and the blueprints: Flask runs after_request hooks last-in first-out
     security.register(app)
     context.register(app)
     logs.register(app)

@@ -56,6 +56,19 @@ def test_the_results_page_is_compressed_to_a_fraction_of_its_size(client, provid
     assert "Accept-Encoding" in packed.headers["Vary"]
 
 
+def test_a_first_view_of_the_results_sends_at_most_20_kb(client, providers):
+    """The page, its stylesheet, script, icons and favicon, as a phone's browser asks for them."""
+    headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    page = client.get(SEARCH, headers=headers)
+    sizes = {SEARCH: len(page.data)}
+    for url in _static_urls(brotli.decompress(page.data).decode()):
+        response = client.get(url, headers=headers)
+        sizes[url] = len(response.data)
+        response.close()
+    assert len(sizes) >= 4, sizes
+    assert sum(sizes.values()) <= 20 * 1024, sizes
+
+
 def test_brotli_is_preferred_when_the_browser_takes_both(client, providers):
     response = client.get(SEARCH, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
     assert response.headers["Content-Encoding"] == "br"

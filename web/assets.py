@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
     app.extensions["amparo.static_versions"] = fingerprints(app.static_folder)
     app.url_defaults(add_fingerprint)
     compress.init_app(app)
-    # Registered first, so it runs last: it compresses the final body, headers and ETag included.
+    # Registered before the security headers and the API's ETags, so it runs after them: it compresses
+    # the final body.
     app.after_request(compress_response)
     app.after_request(cache_fingerprinted)
