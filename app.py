@@ -29,6 +29,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    warm_up(app)
     return app
 
 
@@ -115,7 +116,7 @@ def register_extensions(app: Flask) -> None:
     from accounts import init_login
     from extensions import babel, csrf, limiter
     from geo import build_geocoder
-    from web import context, logs, security
+    from web import assets, context, logs, security
     from web.languages import configured_languages, select_locale
 
     configured_languages(app)
@@ -123,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
+    assets.register(app)  # before security and the blueprints: Flask runs after_request hooks last-in first-out
     security.register(app)
     context.register(app)
     logs.register(app)
@@ -143,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from referrals.inbox import bp as inbox_bp
     from referrals.slip import bp as slip_bp
     from referrals.views import bp as referrals_bp
+    from web.health import bp as health_bp
 
     app.register_blueprint(finder_bp)
     app.register_blueprint(api_bp)
@@ -152,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(slip_bp)
     register_hsds(app)
+    app.register_blueprint(health_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -174,3 +178,16 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(listings_cli)
     app.cli.add_command(hsds_cli)
     app.cli.add_command(referrals_cli)
+
+
+def warm_up(app: Flask) -> None:
+    """Load data and compile templates now, so that a server's first search is not slow.
+
+    Not for ``flask`` commands (migrations, seeding, cron jobs): they would wait seconds for nothing.
+    """
+    import click
+
+    from web.warmup import warm_up as load_everything
+
+    if app.config["WARM_UP"] and click.get_current_context(silent=True) is None:
+        load_everything(app)

@@ -80,6 +80,18 @@ class Config:
     REFERRAL_RETENTION_DAYS = 90
     # A referral with no update for this many days is highlighted on the caseworker's dashboard.
     REFERRAL_STALE_DAYS = 7
+    # Compression (Flask-Compress) of text answers above COMPRESS_MIN_SIZE bytes: brotli when the
+    # browser takes it, else gzip. web.assets applies it (never to signed-in staff: BREACH).
+    COMPRESS_REGISTER = False
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_STREAMS = False
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                          "image/svg+xml"]  # fmt: skip
+    # Load the gazetteer and taxonomy and compile the seeker templates when the app is built to serve
+    # (under gunicorn --preload, once in the master), not on a worker's first request (web.warmup).
+    # ``flask`` commands skip it.
+    WARM_UP = True
     BABEL_DEFAULT_LOCALE = "en"
     # The languages seekers may read the site in (BCP 47 codes, comma-separated in the environment).
     # None: every one of web.languages.SITE_LANGUAGES whose catalogue is in translations/.
@@ -98,6 +110,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105  (a fixed key for tests only)
     # Suites send many API requests a minute; the test of the limit sets its own.
     API_RATE_LIMIT = "100000 per minute"
+    WARM_UP = False  # the suite builds an app per test; tests/test_production.py turns it on
     REFERRAL_KEYS = "vYd4b6i3JmH8qJQX6rVJq0rQpD1yZk0b2m6Gf2cJ3cE="  # a fixed Fernet key for tests only
 
 

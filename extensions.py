@@ -4,6 +4,7 @@ import hmac
 
 from flask import current_app
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -11,6 +12,8 @@ from flask_wtf import CSRFProtect
 
 babel = Babel()
 csrf = CSRFProtect()
+# Bound with COMPRESS_REGISTER off: web.assets decides which answers are compressed.
+compress = Compress()
 # Staff logins only (configured in accounts.init_login); people looking for help never log in.
 login_manager = LoginManager()
 

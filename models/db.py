@@ -1,9 +1,12 @@
 """Database plumbing: the engine (built in the app factory), one session per request, migrations."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
@@ -80,3 +83,29 @@ def upgrade(engine: Engine) -> None:
 def is_migrated(engine: Engine) -> bool:
     """Tell whether the schema exists (the first start has run)."""
     return inspect(engine).has_table("alembic_version")
+
+
+@lru_cache(maxsize=1)
+def _migration_script() -> tuple[frozenset[str], frozenset[str]]:
+    """Return (head revisions, every revision) of the migrations shipped with this code, read once."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    return frozenset(script.get_heads()), frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def migration_heads() -> frozenset[str]:
+    """Return the head revisions of the migrations shipped with this code."""
+    return _migration_script()[0]
+
+
+def migration_state(engine: Engine) -> str:
+    """Compare the database with this code's migrations: "current", "behind" (run flask db-upgrade) or
+    "unknown" (migrated by a newer release). Raises SQLAlchemyError when the database cannot be reached.
+    """
+    with engine.connect() as connection:
+        revisions = frozenset(MigrationContext.configure(connection).get_current_heads())
+    heads, known = _migration_script()
+    if revisions == heads:
+        return "current"
+    return "behind" if revisions <= known else "unknown"

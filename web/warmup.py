@@ -1,0 +1,24 @@
+"""Work done once when the app is built, so that a worker's first search is as fast as its second.
+
+Without it the first request pays for reading the gazetteer, configuring the ORM mappers and
+compiling the seeker templates (seconds on a busy machine). Under ``gunicorn --preload`` this
+runs once in the master and the workers share the result.
+"""
+
+from flask import Flask
+from sqlalchemy.orm import configure_mappers
+
+from geo import get_gazetteer
+from matching.needs import get_taxonomy
+
+# The templates of the pages people looking for help open, and what they extend and import.
+SEEKER_TEMPLATES = ("base.html", "_macros.html", "finder/", "pages/", "errors/")
+
+
+def warm_up(app: Flask) -> None:
+    """Load the offline data, configure the ORM and compile the seeker templates."""
+    get_gazetteer()
+    get_taxonomy()
+    configure_mappers()
+    for name in app.jinja_env.list_templates(filter_func=lambda name: name.startswith(SEEKER_TEMPLATES)):
+        app.jinja_env.get_template(name)
