@@ -75,8 +75,13 @@ def document() -> dict:
         _param("open_now_strict", "Only services whose hours say they are open now.", "boolean"),
         _param("delivery", "in-person or remote.", enum=["in-person", "remote"]),
         _param("radius_km", "Search radius in km (1 to 500).", "integer", minimum=1, maximum=500),
-        _param("radius_mi", "Search radius in miles (1 to 300), when radius_km is not given.", "integer", minimum=1,
-               maximum=300),
+        _param(
+            "radius_mi",
+            "Search radius in miles (1 to 300), when radius_km is not given.",
+            "integer",
+            minimum=1,
+            maximum=300,
+        ),
         _param("page", "Page number.", "integer", minimum=1, maximum=1000),
         _param("per_page", "Results per page.", "integer", minimum=1, maximum=100),
     ]
