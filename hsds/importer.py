@@ -19,9 +19,12 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 
 from annotated_types import MaxLen
+from pydantic_core import PydanticUndefined
+from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from geo.gazetteer import get_gazetteer
@@ -255,6 +258,7 @@ def _is_uuid(text: str) -> bool:
         return False
 
 
+@cache
 def hsds_id(table: str, raw: str) -> str:
     """Return the row's id as a UUID: its own when it is one, else a stable one made from it."""
     return raw.lower() if _is_uuid(raw) else stable_id(f"hsds-import:{table}", raw)
@@ -744,9 +748,8 @@ def _protect_confidential(prepared: dict[str, dict[str, dict]], session: Session
     """Make the sites of confidential services confidential, placed only at their ZIP's centre."""
     gazetteer = get_gazetteer()
     hidden = {sal["location_id"] for sal in prepared["service_at_location"].values() if sal["service_id"] in services}
-    for key in prepared["location"]:
-        existing = session.get(Location, key)
-        if existing is not None and existing.confidential:
+    for key, existing in existing_rows(session, Location, prepared["location"]).items():
+        if existing.confidential:
             hidden.add(key)
     addresses = {a["location_id"]: a for a in prepared["address"].values()}
     for key in hidden:
@@ -768,8 +771,9 @@ def _hold_government(prepared: dict[str, dict[str, dict]], session: Session, rep
     services_of = defaultdict(list)
     for service in prepared["service"].values():
         services_of[service["organization_id"]].append(service)
+    known = existing_rows(session, Organization, prepared["organization"])
     for key, row in prepared["organization"].items():
-        if session.get(Organization, key) is not None:
+        if key in known:
             continue  # a moderator already decided about a record that is in the directory
         reason = government_reason(row.get("name", ""), row.get("description") or "")
         named = row.get("name", "")
@@ -811,12 +815,15 @@ def _extensions(prepared: dict[str, dict[str, dict]]) -> dict[str, dict]:
 def _upsert(session: Session, model, rows: dict[str, dict], report: Report, table: str) -> set[str]:
     """Add or update rows by id; return the ids that changed."""
     changed = set()
+    found = existing_rows(session, model, rows)
+    new = [_with_defaults(model, values) for key, values in rows.items() if key not in found]
+    for start in range(0, len(new), 1_000):  # one executemany per thousand rows, not one object each
+        session.execute(insert(model), new[start : start + 1_000])
+    report.added[table] += len(new)
+    changed |= {values["id"] for values in new}
     for key, values in rows.items():
-        existing = session.get(model, key)
+        existing = found.get(key)
         if existing is None:
-            session.add(model(**values))
-            report.added[table] += 1
-            changed.add(key)
             continue
         different = {
             c: v for c, v in values.items() if getattr(existing, c) != v and not _same_moment(getattr(existing, c), v)
@@ -830,6 +837,30 @@ def _upsert(session: Session, model, rows: dict[str, dict], report: Report, tabl
             report.skipped[table] += 1
     session.flush()
     return changed
+
+
+def _with_defaults(model, values: dict) -> dict:
+    """Return the values with the model's Python-side defaults filled in (a bulk insert skips them)."""
+    complete = dict(values)
+    for name, info in model.model_fields.items():
+        if name in complete:
+            continue
+        if info.default_factory is not None:
+            complete[name] = info.default_factory()
+        elif info.default is not PydanticUndefined:
+            complete[name] = info.default
+    return complete
+
+
+def existing_rows(session: Session, model, keys) -> dict:
+    """Return id -> row of the rows of ``model`` already in the database, in a few queries."""
+    from sqlmodel import select
+
+    keys, found = list(keys), {}
+    for start in range(0, len(keys), 500):
+        for row in session.exec(select(model).where(model.id.in_(keys[start : start + 500]))):
+            found[row.id] = row
+    return found
 
 
 def _same_moment(old, new) -> bool:
@@ -861,12 +892,12 @@ def apply(session: Session, prepared: dict[str, dict[str, dict]], report: Report
                  "organization": (Organization, "parent_organization_id", parents)}.get(table)  # fmt: skip
         if links:
             link_model, column, wanted = links
-            for key, parent in wanted.items():
-                row = session.get(link_model, key)
-                if getattr(row, column) != parent and key not in _our_terms():
-                    setattr(row, column, parent)
-                    changed.add(key)
-            session.flush()
+            current = {key: getattr(row, column) for key, row in existing_rows(session, link_model, wanted).items()}
+            ours = _our_terms()
+            moves = [{"id": k, column: p} for k, p in wanted.items() if current.get(k) != p and k not in ours]
+            if moves:
+                session.execute(update(link_model), moves)  # by primary key, in one executemany
+            changed |= {move["id"] for move in moves}
         touched |= _services_of(table, prepared[table], changed)
         if progress:
             progress(1)

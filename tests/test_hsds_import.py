@@ -326,3 +326,16 @@ def test_the_airs_map_takes_the_longest_prefix_and_knows_every_need():
     assert airs.needs_for("YZ-9999") == ((), False)
     assert looks_like_airs("BH-1800.1500-100")
     assert not looks_like_airs("svc-1")
+
+
+# The bundled directory ---------------------------------------------------------------------------
+
+
+def test_the_bundled_directory_exports_a_package_that_validates(seeded_session, tmp_path):
+    report = export_package(seeded_session, tmp_path / "bundle")
+    assert validate_package(_files(tmp_path / "bundle")) == []
+    # Many bundled organizations have no description: the placeholder is written and counted.
+    assert "organizations.csv: description is required and was empty in" in report.text()
+    closing = {row["closes_at"] for row in _rows(tmp_path / "bundle", "schedules.csv")}
+    assert "24:00" not in closing
+    assert "24:00:00" not in closing
