@@ -17,8 +17,10 @@ import platform
 import random
 import shutil
 import time
+import uuid
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from app import create_app
@@ -86,11 +88,31 @@ def main() -> None:
     package = OUT / "import-package"
     shutil.rmtree(package, ignore_errors=True)
     write_package(package, args.services, random.Random(args.seed))
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{OUT}/import-bench.sqlite3"
+    url = db.normalize_url(os.environ.get("DATABASE_URL") or f"sqlite:///{OUT}/import-bench.sqlite3")
+    schema = None
     if url.startswith("sqlite"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    engine = db.make_engine(db.normalize_url(url))
-    db.upgrade(engine)
+    else:  # a schema of its own, dropped at the end: the database's other schemas are left alone
+        schema = f"import_bench_{uuid.uuid4().hex[:12]}"
+        _admin(url, f'CREATE SCHEMA "{schema}"')
+    engine = db.make_engine(url, schema=schema)
+    try:
+        db.upgrade(engine)
+        _run(engine, package, args.services, url)
+    finally:
+        engine.dispose()
+        if schema:
+            _admin(url, f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _admin(url: str, statement: str) -> None:
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+def _run(engine, package: Path, services: int, url: str) -> None:
     app = create_app({"ENGINE": engine, "TESTING": True, "SECRET_KEY": "bench"})
     with app.app_context(), Session(engine) as session:
         started = time.perf_counter()
@@ -101,7 +123,7 @@ def main() -> None:
         took_again = time.perf_counter() - again
     assert report.ok, report.text()[:2_000]
     assert second.changed == 0, second.text()[:2_000]
-    print(f"{args.services} services, {sum(report.read.values())} rows: imported in {took:.1f} s; "
+    print(f"{services} services, {sum(report.read.values())} rows: imported in {took:.1f} s; "
           f"the same package again (nothing to change) in {took_again:.1f} s")  # fmt: skip
     print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, {url.split(':')[0]}")
 
