@@ -128,7 +128,7 @@ REFERENCES = {  # table -> (column, table it points to)
     "attribute": (("taxonomy_term_id", "taxonomy_term"),),
 }
 # Our own columns, never taken from a file: a package cannot publish, verify, or un-hide a record.
-PROTECTED = {"version", "source_key", "sources", "verified", "status_of_org", "confidential", "placement",
+PROTECTED = {"version", "source_key", "sources", "verified", "confidential", "placement",
              "geocode_precision", "public_contact"}  # fmt: skip
 TYPE_WORDS = {float: "a number", int: "a whole number", bool: "true or false", date: "a date (YYYY-MM-DD)",
               datetime: "a date and time (ISO 8601)"}  # fmt: skip

@@ -339,3 +339,14 @@ def test_the_bundled_directory_exports_a_package_that_validates(seeded_session, 
     closing = {row["closes_at"] for row in _rows(tmp_path / "bundle", "schedules.csv")}
     assert "24:00" not in closing
     assert "24:00:00" not in closing
+
+
+def test_every_foreign_key_of_an_imported_table_is_checked_before_writing():
+    """A link the checks miss would stop the import with a database error that names no file or row."""
+    from hsds.importer import REFERENCES, TABLES
+
+    for table, model in TABLES.items():
+        checked = {column for column, _target in REFERENCES.get(table, ())}
+        for column in model.__table__.columns:
+            if column.foreign_keys and column.name not in checked:
+                pytest.fail(f"{table}.{column.name} is a foreign key the importer does not check")
