@@ -358,12 +358,43 @@ def check(session: Session, tables: dict[str, list[dict]], report: Report) -> Ch
 
 
 def _check_row(checked: Checked, table: str, model, row: dict, report: Report, unknown: Counter) -> None:
+    """Check one row: keep it under its id, or reject it with its problems in the report."""
+    values, problems = _read_values(table, model, row, report, unknown)
+    problems += _missing_values(checked, table, row, values, problems)
+    if table == "phone" and not values.get("number"):
+        notice = _notice(row, table, "no phone number; the row was not kept", column="number", severity="warning")
+        report.warnings.append(notice)
+        report.dropped[table] += 1
+        return
+    if table == "location":
+        _check_point(row, values, report)
+    raw_id = str(row.get("id") or "").strip()
+    if table == "taxonomy_term" and not values.get("code") and raw_id and looks_like_airs(raw_id):
+        values["code"] = raw_id  # 211 exports use the AIRS code as the term's id
+    key = _unique_key(checked, table, hsds_id(table, raw_id) if raw_id else _derived_id(table, values), values, row,
+                      report)  # fmt: skip
+    if key is None:
+        return
+    values["id"] = key
+    checked.origin[(table, key)] = row
+    if not problems:
+        checked.rows[table][key] = values
+        return
+    for problem in problems:
+        problem.row_id = raw_id or key
+    report.errors += [p for p in problems if not p.silent]
+    report.rejected[table] += 1
+    checked.rejected[table].add(key)
+
+
+def _read_values(table: str, model, row: dict, report: Report, unknown: Counter) -> tuple[dict, list[Notice]]:
+    """Return the row's typed values and the problems of its cells; count the columns we have no place for."""
     problems: list[Notice] = []
     values: dict = {}
     notes: list[str] = []
     targets = dict(REFERENCES.get(table, ()))
     if table == "attribute":
-        targets["link_id"] = None  # any record, or none: checked later
+        targets["link_id"] = None  # an attribute may link any record (or one we do not hold)
     for column, raw in row.items():
         if column.startswith("__") or column == "id":
             continue
@@ -374,61 +405,40 @@ def _check_row(checked: Checked, table: str, model, row: dict, report: Report, u
         if raw in (None, "") or raw == PLACEHOLDER:
             continue  # the placeholder our export writes into a required field without data
         if column in targets:
-            target = targets[column] or (row.get("link_entity") or "service")  # an attribute links any record
-            values[column] = hsds_id(target, str(raw))
-            continue
-        if table == "schedule" and column in ("opens_at", "closes_at"):
+            values[column] = hsds_id(targets[column] or row.get("link_entity") or "service", str(raw))
+        elif table == "schedule" and column in ("opens_at", "closes_at"):
             moment, rest = parse_time(str(raw), closing=column == "closes_at")
+            values[column] = moment
             if moment is None:
                 notes.append(f"{column.replace('_', ' ')}: {raw}")
-                report.warnings.append(_notice(row, table, "not a time; kept as a schedule note", column=column,
-                                               value=raw, severity="warning"))  # fmt: skip
-            else:
-                values[column] = moment
-                if rest:
-                    notes.append(rest)
-            continue
-        value, reason = convert(model, column, raw)
-        if reason:
-            problems.append(_notice(row, table, reason, column=column, value=raw))
+                reason = "not a time; kept as a schedule note"
+                report.warnings.append(_notice(row, table, reason, column=column, value=raw, severity="warning"))
+            elif rest:
+                notes.append(rest)
         else:
-            values[column] = value
+            values[column], reason = convert(model, column, raw)
+            if reason:
+                problems.append(_notice(row, table, reason, column=column, value=raw))
     if notes:
         values["notes"] = "; ".join(([values["notes"]] if values.get("notes") else []) + notes)
+    return {k: v for k, v in values.items() if v is not None}, problems
+
+
+def _missing_values(checked: Checked, table: str, row: dict, values: dict, problems: list[Notice]) -> list[Notice]:
+    """Return a problem for each required value the row lacks (a column missing from a file is named once)."""
+    found = []
     for column in REQUIRED.get(table, ()):
-        if values.get(column) in (None, "") and not any(p.column == column for p in problems):
-            if column in row or "__file__" not in row:
-                problems.append(_notice(row, table, "is empty", column=column))
-            elif (row["__file__"], column) not in checked.missing_columns:
-                checked.missing_columns.add((row["__file__"], column))
-                problems.append(Notice(row["__file__"], "missing column; no row of the file can be imported",
-                                       column=column, table=table, file=row["__file__"]))  # fmt: skip
-            else:
-                problems.append(Notice("", "", silent=True))
-    if table == "phone" and not values.get("number"):
-        report.warnings.append(_notice(row, table, "no phone number; the row was not kept", column="number",
-                                       severity="warning"))  # fmt: skip
-        report.dropped[table] += 1
-        return
-    if table == "location":
-        _check_point(row, values, report)
-    raw_id = str(row.get("id") or "").strip()
-    if table == "taxonomy_term" and not values.get("code") and raw_id and looks_like_airs(raw_id):
-        values["code"] = raw_id
-    key = hsds_id(table, raw_id) if raw_id else _derived_id(table, values)
-    key = _unique_key(checked, table, key, values, row, report)
-    if key is None:
-        return
-    values["id"] = key
-    checked.origin[(table, key)] = row
-    if problems:
-        report.errors += [p for p in problems if not p.silent]
-        report.rejected[table] += 1
-        checked.rejected[table].add(key)
-        for problem in problems:
-            problem.row_id = raw_id or key
-        return
-    checked.rows[table][key] = values
+        if values.get(column) not in (None, "") or any(p.column == column for p in problems):
+            continue
+        if column in row or "__file__" not in row:
+            found.append(_notice(row, table, "is empty", column=column))
+        elif (row["__file__"], column) not in checked.missing_columns:
+            checked.missing_columns.add((row["__file__"], column))
+            reason = "missing column; no row of the file can be imported"
+            found.append(Notice(row["__file__"], reason, column=column, table=table, file=row["__file__"]))
+        else:
+            found.append(Notice("", "", silent=True))  # rejected like the first row, listed once
+    return found
 
 
 def _check_point(row: dict, values: dict, report: Report) -> None:
