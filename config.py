@@ -55,7 +55,8 @@ class Config:
     # The JSON APIs (/api/v1, /api/hsds), per IP address.
     API_RATE_LIMIT = "120 per minute"
     # HSDS import: the largest file accepted, in bytes.
-    HSDS_IMPORT_MAX_BYTES = 50_000_000
+    HSDS_IMPORT_MAX_BYTES = 50_000_000  # one file of a package
+    HSDS_IMPORT_MAX_TOTAL_BYTES = 200_000_000  # all the files of a package together (a zip's uncompressed size)
     # Email: "console" keeps messages in the outbox table and logs that one is waiting (never
     # its body); "smtp" sends them with the settings below.
     MAIL_BACKEND = "console"

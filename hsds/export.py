@@ -7,11 +7,14 @@ history (metadata) is not exported at all: it may hold an old address.
 import csv
 import io
 import json
+import re
 import zipfile
-from datetime import date, datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlmodel import Session
 
 from hsds.serialize import CAPACITY_LABELS, CREDENTIAL_LABELS, EXTENSION_TAXONOMIES, extension_term, rows_in
@@ -39,6 +42,33 @@ from models import (
 from models.base import stable_id
 
 DATAPACKAGE = Path(__file__).resolve().parent / "schema" / "datapackage.json"
+# What a required field holds when we have no data for it (the importer reads it back as empty).
+PLACEHOLDER = "Not provided"
+# Text a spreadsheet would run as a formula: flagged in the export report, written as entered.
+FORMULA_START = re.compile(r"^[=@\t\r]|^[+-][^\d\s.]")
+LINKABLE = (Organization, Service, Location, ServiceAtLocation, Contact, Phone)
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote, and what a reader should know about it."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    placeholders: Counter = field(default_factory=Counter)  # (file, field) -> rows given the placeholder
+    dropped_links: Counter = field(default_factory=Counter)  # (file, field) -> links to rows not exported
+    formulas: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """Return the report for people."""
+        lines = ["Wrote " + (", ".join(f"{n} {name}" for name, n in self.counts.items() if n) or "nothing") + "."]
+        for (name, column), n in sorted(self.placeholders.items()):
+            lines.append(f"- {name}: {column} is required and was empty in {n} row(s): wrote {PLACEHOLDER!r}")
+        for (name, column), n in sorted(self.dropped_links.items()):
+            lines.append(f"- {name}: {column} left empty in {n} row(s): it points at a record not exported")
+        if self.formulas:
+            lines.append(f"Text that a spreadsheet may run as a formula ({len(self.formulas)}), written as entered:")
+            lines += [f"- {where}" for where in self.formulas]
+        return "\n".join(lines)
 
 
 def datapackage() -> dict:
@@ -80,6 +110,7 @@ def collect(session: Session) -> dict[str, list[dict]]:
     private_sals = {sal.id for sal in sals if sal.location_id in private}
     credentials = rows_in(session, Credential, Credential.service_id, service_ids)
     attributes = rows_in(session, Attribute, Attribute.link_id, service_ids + org_ids + location_ids)
+    attributes += _unlinked_attributes(session)
     tables: dict[str, list] = {
         "organization": [vars_of(o) for o in orgs],
         "service": [vars_of(s) for s in services],
@@ -142,6 +173,12 @@ def collect(session: Session) -> dict[str, list[dict]]:
     return tables
 
 
+def _unlinked_attributes(session: Session) -> list[Attribute]:
+    """Return the attributes whose link_id names no record we hold (kept as imported, so they round-trip)."""
+    linked = or_(*(exists().where(model.id == Attribute.link_id) for model in LINKABLE))
+    return list(session.execute(select(Attribute).where(~linked)).scalars())
+
+
 def _add_extensions(tables: dict, services: list[Service], credentials: list[Credential]) -> None:
     """Add credentials and capacity as attributes of our extension taxonomies."""
     used_terms = {}
@@ -186,27 +223,72 @@ def vars_of(row) -> dict:
     return row.model_dump()
 
 
-def render(tables: dict[str, list[dict]]) -> dict[str, str]:
-    """Return file name -> contents for the whole package (every HSDS table, empty ones as a header)."""
+def _cell(field: dict, value) -> str:
+    """Return a value as its CSV text, times as HH:MM:SS (midnight at the end of a day as 23:59:59)."""
+    text = _text(value)
+    if field.get("type") == "time" and text:
+        text = "23:59:59" if text.startswith("24:") else time.fromisoformat(text).isoformat("seconds")
+    return text
+
+
+def _links_in_export(resources: list[dict], tables: dict[str, list[dict]], report: ExportReport) -> None:
+    """Empty optional links to rows the export leaves out; drop rows whose required link is left out."""
+    ids = {r["name"]: {str(row.get("id")) for row in tables.get(r["name"], [])} for r in resources}
+    for resource in resources:
+        required = {f["name"] for f in resource["schema"]["fields"] if f.get("constraints", {}).get("required")}
+        kept = []
+        for row in tables.get(resource["name"], []):
+            keep = True
+            for key in resource["schema"].get("foreignKeys", []):
+                column, target = key["fields"], key["reference"]["resource"]
+                if row.get(column) and str(row[column]) not in ids.get(target, set()):
+                    report.dropped_links[(resource["path"], column)] += 1
+                    if column in required:
+                        keep = False
+                    else:
+                        row = {**row, column: None}
+            if keep:
+                kept.append(row)
+        tables[resource["name"]] = kept
+
+
+def render(tables: dict[str, list[dict]], report: ExportReport | None = None) -> dict[str, str]:
+    """Return file name -> contents for the whole package (every HSDS table, empty ones as a header).
+
+    Required fields without data get PLACEHOLDER, links to rows left out are emptied, and text that
+    looks like a spreadsheet formula is flagged: all three are counted in ``report``.
+    """
+    report = report if report is not None else ExportReport()
     package = datapackage()
+    _links_in_export(package["resources"], tables, report)
     files = {}
     for resource in package["resources"]:
-        fields = [f["name"] for f in resource["schema"]["fields"]]
+        fields = resource["schema"]["fields"]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(fields)
+        writer.writerow([f["name"] for f in fields])
         rows = sorted(tables.get(resource["name"], []), key=lambda r: str(r.get("id")))
-        for row in rows:
-            writer.writerow([_text(row.get(name)) for name in fields])
+        for line, row in enumerate(rows, start=2):
+            cells = []
+            for f in fields:
+                text = _cell(f, row.get(f["name"]))
+                if not text and f.get("constraints", {}).get("required"):
+                    text = PLACEHOLDER
+                    report.placeholders[(resource["path"], f["name"])] += 1
+                elif f.get("type") == "string" and FORMULA_START.match(text):
+                    report.formulas.append(f"{resource['path']}, line {line}, {f['name']}: {text[:40]!r}")
+                cells.append(text)
+            writer.writerow(cells)
         files[resource["path"]] = buffer.getvalue()
     files["datapackage.json"] = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     return files
 
 
-def export_package(session: Session, path: Path) -> dict[str, int]:
-    """Write the package to a folder, or to a zip when ``path`` ends in .zip; return rows per table."""
+def export_package(session: Session, path: Path) -> ExportReport:
+    """Write the package to a folder, or to a zip when ``path`` ends in .zip; return the report."""
     tables = collect(session)
-    files = render(tables)
+    report = ExportReport()
+    files = render(tables, report)
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, text in files.items():
@@ -215,4 +297,5 @@ def export_package(session: Session, path: Path) -> dict[str, int]:
         path.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             (path / name).write_text(text, encoding="utf-8")
-    return {name: len(rows) for name, rows in tables.items()}
+    report.counts = {name: len(rows) for name, rows in tables.items()}
+    return report

@@ -21,19 +21,37 @@ def _param(name: str, description: str, kind: str = "string", where: str = "quer
 
 
 PAGE = [
-    _param("page", "Page number, from 1.", "integer", minimum=1),
+    _param("page", "Page number, from 1.", "integer", minimum=1, maximum=1_000_000),
     _param("per_page", "Results per page (at most 100).", "integer", minimum=1, maximum=100),
     _param("search", "Words to look for in names and descriptions."),
 ]
 SERVICE_FILTERS = [
-    _param("taxonomy_term_id", "Only services with this taxonomy term (a need)."),
+    _param("taxonomy_term_id", "Only services with this taxonomy term (a need) or any term under it."),
     _param("taxonomy_id", "Only services with any term of this taxonomy."),
     _param("organization_id", "Only services of this organization."),
     _param("modified_after", "Only services modified on or after this ISO 8601 date-time.", format="date-time"),
     _param("full", "Return fully nested objects.", "boolean"),
 ]
-FORMAT = _param("format", "json (paginated, default) or ndjson (every result, streamed, fully nested).",
+FORMAT = _param("format", "json (paginated, default) or ndjson (every result, one JSON object a line, streamed).",
                 enum=["json", "ndjson"])  # fmt: skip
+NDJSON = {"application/x-ndjson": {"schema": {"type": "string"}}}
+# One operationId per path, for generated clients.
+OPERATION_IDS = {
+    "/api/v1/search": "searchServices",
+    "/api/v1/needs": "listNeeds",
+    "/api/openapi.json": "getOpenApiDocument",
+    "/api/hsds/": "getHsdsInfo",
+    "/api/hsds/services": "listServices",
+    "/api/hsds/services/{id}": "getService",
+    "/api/hsds/organizations": "listOrganizations",
+    "/api/hsds/organizations/{id}": "getOrganization",
+    "/api/hsds/service_at_locations": "listServiceAtLocations",
+    "/api/hsds/service_at_locations/{id}": "getServiceAtLocation",
+    "/api/hsds/taxonomies": "listTaxonomies",
+    "/api/hsds/taxonomies/{id}": "getTaxonomy",
+    "/api/hsds/taxonomy_terms": "listTaxonomyTerms",
+    "/api/hsds/taxonomy_terms/{id}": "getTaxonomyTerm",
+}
 ERRORS = {
     "400": {"$ref": "#/components/responses/Error"},
     "404": {"$ref": "#/components/responses/Error"},
@@ -42,18 +60,21 @@ ERRORS = {
 
 
 def _get(summary: str, params: list, schema: dict, *, page: bool = False, description: str = "") -> dict:
+    content = {}
     if page:
         schema = {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array",
                   "items": schema}}}  # fmt: skip
-    content = {"application/json": {"schema": schema}}
-    if FORMAT in params:  # ?format=ndjson streams one JSON object a line
-        content["application/x-ndjson"] = {"schema": {"type": "string", "description": "One JSON object a line."}}
+        params = [*params, FORMAT] if FORMAT not in params else params
+        content = NDJSON
     return {
         "get": {
             "summary": summary,
             "description": description or summary,
             "parameters": params,
-            "responses": {"200": {"description": "OK", "content": content}, **ERRORS},
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": schema}, **content}},
+                **ERRORS,
+            },
         }
     }
 
@@ -85,8 +106,13 @@ def document() -> dict:
         _param("open_now_strict", "Only services whose hours say they are open now.", "boolean"),
         _param("delivery", "in-person or remote.", enum=["in-person", "remote"]),
         _param("radius_km", "Search radius in km (1 to 500).", "integer", minimum=1, maximum=500),
-        _param("radius_mi", "Search radius in miles (1 to 300), when radius_km is not given.", "integer", minimum=1,
-               maximum=300),
+        _param(
+            "radius_mi",
+            "Search radius in miles (1 to 300), when radius_km is not given.",
+            "integer",
+            minimum=1,
+            maximum=300,
+        ),
         _param("page", "Page number.", "integer", minimum=1, maximum=1000),
         _param("per_page", "Results per page.", "integer", minimum=1, maximum=100),
     ]
@@ -214,6 +240,8 @@ def document() -> dict:
             },
         },
     }
+    for path, operation_id in OPERATION_IDS.items():
+        answer["paths"][path]["get"]["operationId"] = operation_id
     answer["paths"]["/api/v1/guidance/detained"] = {
         "get": {
             "operationId": "getDetainedGuidance",

@@ -14,6 +14,7 @@ from matching.confidential import MIN_PROXIMITY_KM, public_point
 from models import Attribute, Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # far past any directory's last page; larger numbers overflow the database's OFFSET
 
 
 class BadParameter(ValueError):
@@ -39,9 +40,6 @@ class Params:
     top_only: bool = False
 
 
-LARGEST_INT = 1_000_000
-
-
 def _int(args, name: str, default: int, low: int, high: int | None = None) -> int:
     raw = args.get(name)
     if raw in (None, ""):
@@ -52,9 +50,9 @@ def _int(args, name: str, default: int, low: int, high: int | None = None) -> in
         raise BadParameter(_("%(name)s must be a whole number", name=name)) from None
     if value < low:
         raise BadParameter(_("%(name)s must be at least %(low)s", name=name, low=low))
-    if value > LARGEST_INT:  # a database integer (an OFFSET) cannot hold more
-        raise BadParameter(_("%(name)s must be at most %(high)s", name=name, high=LARGEST_INT))
-    return min(value, high) if high else value
+    if high is not None and value > high:
+        raise BadParameter(_("%(name)s must be at most %(high)s", name=name, high=high))
+    return value
 
 
 def _bool(args, name: str) -> bool:
@@ -69,7 +67,7 @@ def _bool(args, name: str) -> bool:
 def parse_params(args) -> Params:
     """Read and check the query parameters."""
     found = Params(
-        page=_int(args, "page", 1, 1),
+        page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", 50, 1, MAX_PER_PAGE),
         minimal=_bool(args, "minimal"),
         full=_bool(args, "full"),
@@ -97,9 +95,8 @@ def parse_params(args) -> Params:
 def _term_filter(params: Params, link_id_column):
     conditions = []
     if params.taxonomy_term_id:
-        conditions.append(
-            exists().where(Attribute.link_id == link_id_column, Attribute.taxonomy_term_id == params.taxonomy_term_id)
-        )
+        terms = term_and_descendants(params.taxonomy_term_id)
+        conditions.append(exists().where(Attribute.link_id == link_id_column, Attribute.taxonomy_term_id.in_(terms)))
     if params.taxonomy_id:
         conditions.append(
             exists().where(
@@ -109,6 +106,13 @@ def _term_filter(params: Params, link_id_column):
             )
         )
     return conditions
+
+
+def term_and_descendants(term_id: str) -> Select:
+    """Return a select of a term's id and the ids of all the terms under it (UNION stops at any cycle)."""
+    tree = select(TaxonomyTerm.id).where(TaxonomyTerm.id == term_id).cte("term_tree", recursive=True)
+    tree = tree.union(select(TaxonomyTerm.id).where(TaxonomyTerm.parent_id == tree.c.id))
+    return select(tree.c.id)
 
 
 def _like(text: str) -> str:

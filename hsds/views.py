@@ -39,7 +39,8 @@ def services():
     params = query.parse_params(request.args)
     select_services = query.services_query(params)
     if params.ndjson:
-        return _ndjson(select_services)
+        ids = _ids(select_services, Service.id)
+        return _ndjson(Service, ids, lambda session, rows: Loader(session).services(rows, full=True))
     rows, total = query.page_of(get_session(), select_services, params)
     if params.minimal:
         contents = [{"id": s.id, "last_modified": s.last_modified.isoformat()} for s in rows]
@@ -61,6 +62,10 @@ def service(service_id: str):
 def organizations():
     """List published organizations."""
     params = query.parse_params(request.args)
+    if params.ndjson:
+        ids = _ids(query.organizations_query(params), Organization.id)
+        return _ndjson(Organization, ids, lambda session, rows: Loader(session).organizations(
+            rows, full=params.full, full_service=params.full_service))  # fmt: skip
     rows, total = query.page_of(get_session(), query.organizations_query(params), params)
     contents = Loader(get_session()).organizations(rows, full=params.full, full_service=params.full_service)
     return jsonify(query.page_json(contents, total, params))
@@ -85,8 +90,12 @@ def service_at_locations():
     if circle:
         candidates = session.execute(selected.add_columns(Location)).all()
         kept = [sal for sal, location in candidates if query.within(circle, location)]
+        if params.ndjson:
+            return _ndjson_of_sals([sal.id for sal in kept], params)
         start = (params.page - 1) * params.per_page
         rows, total = kept[start : start + params.per_page], len(kept)
+    elif params.ndjson:
+        return _ndjson_of_sals(_ids(selected, ServiceAtLocation.id), params)
     else:
         rows, total = query.page_of(session, selected, params)
     contents = Loader(session).service_at_locations(rows, full=params.full)
@@ -110,6 +119,9 @@ def service_at_location(sal_id: str):
 def taxonomies():
     """List the taxonomies."""
     params = query.parse_params(request.args)
+    if params.ndjson:
+        ids = _ids(query.taxonomies_query(params), Taxonomy.id)
+        return _ndjson(Taxonomy, ids, lambda _session, rows: [taxonomy_json(t) for t in rows])
     rows, total = query.page_of(get_session(), query.taxonomies_query(params), params)
     return jsonify(query.page_json([taxonomy_json(t) for t in rows], total, params))
 
@@ -127,6 +139,9 @@ def taxonomy(taxonomy_id: str):
 def taxonomy_terms():
     """List taxonomy terms."""
     params = query.parse_params(request.args)
+    if params.ndjson:
+        ids = _ids(query.terms_query(params), TaxonomyTerm.id)
+        return _ndjson(TaxonomyTerm, ids, lambda _session, rows: [term_json(t) for t in rows])
     rows, total = query.page_of(get_session(), query.terms_query(params), params)
     return jsonify(query.page_json([term_json(t) for t in rows], total, params))
 
@@ -140,8 +155,18 @@ def taxonomy_term(term_id: str):
     return jsonify(term_json(found))
 
 
-def _ndjson(select_services) -> Response:
-    """Stream every matching service, fully nested, one JSON object per line.
+def _ids(selected, id_column) -> list[str]:
+    """Return the ids a list query selects, in its order."""
+    return list(get_session().execute(selected.with_only_columns(id_column)).scalars())
+
+
+def _ndjson_of_sals(ids: list[str], params: query.Params) -> Response:
+    return _ndjson(ServiceAtLocation, ids, lambda session, rows: Loader(session).service_at_locations(
+        rows, full=params.full))  # fmt: skip
+
+
+def _ndjson(model, ids: list[str], render) -> Response:
+    """Stream every listed record, one JSON object per line (``format=ndjson`` on every list endpoint).
 
     The stream outlives the request (and its session), so it reads through a session of its own.
     """
@@ -149,12 +174,10 @@ def _ndjson(select_services) -> Response:
 
     def lines():
         with Session(engine) as session:
-            ids = list(session.execute(select_services.with_only_columns(Service.id)).scalars())
-            loader = Loader(session)
             for start in range(0, len(ids), NDJSON_CHUNK):
                 chunk = ids[start : start + NDJSON_CHUNK]
-                rows = {s.id: s for s in session.execute(select(Service).where(Service.id.in_(chunk))).scalars()}
-                for item in loader.services([rows[i] for i in chunk], full=True):
+                rows = {r.id: r for r in session.execute(select(model).where(model.id.in_(chunk))).scalars()}
+                for item in render(session, [rows[i] for i in chunk if i in rows]):
                     yield json.dumps(item, ensure_ascii=False) + "\n"
 
     return Response(lines(), mimetype="application/x-ndjson")

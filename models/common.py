@@ -44,7 +44,7 @@ class Schedule(SQLModel, table=True):
     opens_at: str | None = Field(default=None, max_length=8)  # "09:00"
     closes_at: str | None = Field(default=None, max_length=8)  # "17:00"; "24:00" for midnight
     schedule_link: str | None = Field(default=None, max_length=500)
-    attending_type: str | None = Field(default=None, max_length=50)
+    attending_type: str | None = None  # HSDS sets no limit: "in person or by video call", ...
     notes: str | None = None
 
 
@@ -53,7 +53,7 @@ class Language(SQLModel, table=True):
     service_id: str | None = Field(default=None, foreign_key="service.id", index=True)
     location_id: str | None = Field(default=None, foreign_key="location.id", index=True)
     phone_id: str | None = Field(default=None, foreign_key="phone.id")
-    name: str | None = Field(default=None, max_length=100)
+    name: str | None = None  # 211 exports write long names ("Spanish (interpretation by phone)")
     code: str | None = Field(default=None, max_length=10)  # ISO 639
     note: str | None = None  # e.g. "Spanish intake line only"
 

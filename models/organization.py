@@ -17,6 +17,8 @@ class OrganizationBase(SQLModel):
     tax_id: str | None = Field(default=None, max_length=50)
     legal_status: str | None = Field(default=None, max_length=100)
     uri: str | None = Field(default=None, max_length=500)
+    year_incorporated: int | None = None
+    logo: str | None = Field(default=None, max_length=500)
 
 
 class Organization(OrganizationBase, table=True):

@@ -23,6 +23,7 @@ class ServiceBase(SQLModel):
     minimum_age: int | None = None
     maximum_age: int | None = None
     alert: str | None = None
+    licenses: str | None = None
 
 
 class Service(ServiceBase, table=True):

@@ -172,7 +172,9 @@ def test_pages_and_minimal(client, directory):
     second = client.get("/api/hsds/services?per_page=2&page=2").get_json()
     assert second["last_page"]
     assert second["size"] == 1
-    assert client.get("/api/hsds/services?per_page=1000").get_json()["size"] == 3  # capped at 100
+    too_many = client.get("/api/hsds/services?per_page=1000")
+    assert too_many.status_code == 400
+    assert too_many.get_json()["error"]["message"] == "per_page must be at most 100"
     minimal = client.get("/api/hsds/services?minimal=true").get_json()["contents"]
     assert all(set(item) == {"id", "last_modified"} for item in minimal)
     assert client.get("/api/hsds/services?search=nothing-like-this").get_json()["empty"]
@@ -228,6 +230,56 @@ def test_bad_parameters_are_json_400s(client, query):
     response = client.get(f"/api/hsds/services?{query}")
     assert response.status_code == 400
     assert response.get_json()["error"]["message"]
+
+
+LIST_ENDPOINTS = (
+    "/api/hsds/services",
+    "/api/hsds/organizations",
+    "/api/hsds/service_at_locations",
+    "/api/hsds/taxonomies",
+    "/api/hsds/taxonomy_terms",
+)
+
+
+@pytest.mark.parametrize("endpoint", LIST_ENDPOINTS)
+def test_a_huge_page_number_is_a_clear_400_on_every_list(client, endpoint):
+    response = client.get(f"{endpoint}?page=99999999999999999999999")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "page must be at most 1000000"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "schema"),
+    [
+        ("/api/hsds/services", "service.json"),
+        ("/api/hsds/organizations", "organization_list.json"),
+        ("/api/hsds/service_at_locations", "service_at_location_list.json"),
+        ("/api/hsds/taxonomies", "taxonomy.json"),
+        ("/api/hsds/taxonomy_terms", "taxonomy_term.json"),
+    ],
+)
+def test_ndjson_works_on_every_list(client, directory, endpoint, schema):
+    response = client.get(f"{endpoint}?format=ndjson")
+    assert response.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.data.decode().splitlines()]
+    page = client.get(f"{endpoint}?per_page=100").get_json()
+    assert [item["id"] for item in lines] == [item["id"] for item in page["contents"]]
+    for item in lines:
+        assert_valid(item, schema)
+
+
+def test_a_parent_term_finds_the_services_of_its_children(client, directory):
+    # Dallas Legal Aid has "asylum", a child of "immigration-legal"; the shelter has "domestic-violence".
+    found = client.get(f"/api/hsds/services?taxonomy_term_id={term_id('immigration-legal')}").get_json()
+    assert [s["name"] for s in found["contents"]] == ["Dallas Legal Aid service"]
+    sites = client.get(f"/api/hsds/service_at_locations?taxonomy_term_id={term_id('victim-support')}").get_json()
+    assert sites["total_items"] == 1
+
+
+def test_every_operation_has_an_operation_id(client):
+    document = client.get("/api/openapi.json").get_json()
+    ids = [operation["operationId"] for path in document["paths"].values() for operation in path.values()]
+    assert len(ids) == len(set(ids)) == len(document["paths"])
 
 
 @pytest.mark.parametrize("query", ["proximity=abc", "proximity=5000", "proximity=91,0,5", "proximity=1,2,0"])

@@ -131,7 +131,11 @@ def _corrupt(path: Path, name: str, change) -> None:
         ("services.csv", lambda t: t.replace("organization_id,", "org,", 1), "missing column"),
         ("services.csv", lambda t: t + '"unclosed,quote\n', "broken CSV"),
         ("locations.csv", lambda t: t.replace("32.79", "north"), "latitude"),
-        ("service_at_location.csv", lambda t: t.replace("\n", "\nzz,no-such-service,no-such-location,\n", 1), "exist"),
+        (
+            "service_at_location.csv",
+            lambda t: t.replace("\n", "\nzz,no-such-service,no-such-location,\n", 1),
+            "points at no service",
+        ),
         ("services.csv", lambda t: t + "x" * 2_000, "larger than the limit"),
         ("organizations.csv", lambda t: t.replace("Dallas Legal Aid,", "x" * 400 + ",", 1), "longer than 300"),
     ],
