@@ -1,4 +1,4 @@
-"""Forms of the listing pages: they check the shape of input; listings.changes holds the rules.
+"""Forms of the listing pages: they check the shape of input; the logic modules of listings hold the rules.
 
 Each edit form turns itself into field -> text (``values``) and back (``fill``), in the same
 text form as the history keeps, and carries the record's version in a hidden field. Fields made of
@@ -25,8 +25,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from listings.changes import (
-    ListingError,
+from listings.codecs import (
     day_text,
     documents_text,
     hours_text,
@@ -40,6 +39,7 @@ from listings.changes import (
     phones_text,
     split_codes,
 )
+from listings.errors import ListingError
 from matching.engine import DAY_CODES
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from listings.changes import split_codes
+from listings.codecs import split_codes
 from listings.forms import EMAIL_SHAPE, CheckboxesField
 from listings.members import NewOrganization
 from matching.needs import get_taxonomy

@@ -20,7 +20,9 @@ from sqlmodel import Session
 from accounts.mailer import send_mail
 from accounts.users import EMAIL_SHAPE, create_user, find_user, normalize_email
 from geo import get_gazetteer
-from listings.changes import apply_changes, parts_of, read_values
+from listings.edits import apply_changes
+from listings.fields import read_values
+from listings.records import parts_of
 from matching.index import reindex_services
 from models import (
     Address,

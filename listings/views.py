@@ -1,7 +1,7 @@
 """Listing pages for NGO staff and moderators: dashboard, edit forms, history, review queue,
 claiming a listing or adding an organization, and an organization's members.
 
-All are noindex. Views read input, call one function of listings.changes and render or redirect;
+All are noindex. Views read input, call one function of a logic module and render or redirect;
 a record of an organization the user may not manage answers 404.
 """
 
@@ -12,29 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.views import invitation_link
-from listings.changes import (
-    EditConflict,
-    ListingError,
-    approve_change,
-    changes_submitted_by,
-    confirm_listing,
-    field_changes,
-    find_record,
-    history_entry,
-    history_of,
-    open_reports,
-    organization_id_of,
-    organizations_of,
-    parts_of,
-    pending_changes,
-    read_values,
-    reject_change,
-    resolve_report,
-    restore,
-    set_capacity,
-    stale_services,
-    submit_changes,
-)
+from listings.edits import EditConflict, confirm_listing, set_capacity, submit_changes
+from listings.errors import ListingError
+from listings.fields import read_values
 from listings.forms import (
     ActionForm,
     CapacityForm,
@@ -44,6 +24,7 @@ from listings.forms import (
     ServiceForm,
     field_labels,
 )
+from listings.history import history_entry, history_of, restore
 from listings.member_forms import ClaimForm, ClaimRejectForm, InviteForm, NewOrganizationForm, OrganizationSearchForm
 from listings.members import (
     MemberError,
@@ -62,7 +43,11 @@ from listings.members import (
     submit_claim,
     submit_new_organization,
 )
+from listings.moderation import approve_change, changes_submitted_by, field_changes, pending_changes, reject_change
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
+from listings.records import find_record, organization_id_of, organizations_of, parts_of
+from listings.reports import open_reports, resolve_report
+from listings.staleness import stale_services
 from models import Organization
 from models.db import get_session
 from web.urls import site_url
@@ -239,8 +224,9 @@ def review(reject_forms: dict | None = None, claim_reject_forms: dict | None = N
     return render_template(
         "listings/review.html",
         claims=pending_claims(session),
-        claim_reject_form=lambda claim_id: claim_reject_forms.get(claim_id)
-        or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}"),
+        claim_reject_form=lambda claim_id: (
+            claim_reject_forms.get(claim_id) or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}")
+        ),
         changes=pending_changes(session),
         reports=open_reports(session),
         stale=stale_services(session, stale_after=STALE_AFTER),
@@ -294,7 +280,6 @@ def resolve(report_id: str):
 
 
 # Claiming a listing, adding an organization, and their review.
-
 
 
 @bp.get("/claim")

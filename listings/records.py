@@ -1,0 +1,66 @@
+"""Finding the records a listing is made of, and the organization each belongs to."""
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlmodel import Session
+
+from listings.errors import ListingError
+from models import (
+    Location,
+    Membership,
+    Organization,
+    Service,
+    ServiceAtLocation,
+)
+
+MODELS = {"organization": Organization, "service": Service, "location": Location}
+
+
+def find_record(session: Session, *, resource_type: str, resource_id: str) -> Any:
+    """Return the organization, service or location with this id, or raise ListingError."""
+    record = session.get(MODELS[resource_type], resource_id) if resource_type in MODELS else None
+    if record is None or (resource_type == "location" and record.organization_id is None):
+        raise ListingError(_("This listing does not exist."))
+    return record
+
+
+def organization_id_of(resource_type: str, record: Any) -> str:
+    """Return the id of the organization a record belongs to."""
+    return record.id if resource_type == "organization" else record.organization_id
+
+
+def services_touched(session: Session, *, resource_type: str, record: Any) -> list[str]:
+    """Return the services whose search entries a change to this record affects."""
+    if resource_type == "service":
+        return [record.id]
+    if resource_type == "organization":
+        return list(session.execute(select(Service.id).where(Service.organization_id == record.id)).scalars())
+    return list(
+        session.execute(
+            select(ServiceAtLocation.service_id).where(ServiceAtLocation.location_id == record.id)
+        ).scalars()
+    )
+
+
+def organizations_of(session: Session, *, user_id: str) -> list[tuple[Organization, list[Service]]]:
+    """Return the organizations a user belongs to, each with its services, by name."""
+    organizations = session.execute(
+        select(Organization)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Organization.name)
+    ).scalars()
+    return [(organization, parts_of(session, organization_id=organization.id)[0]) for organization in organizations]
+
+
+def parts_of(session: Session, *, organization_id: str) -> tuple[list[Service], list[Location]]:
+    """Return an organization's services and locations, by name."""
+    services = session.execute(
+        select(Service).where(Service.organization_id == organization_id).order_by(Service.name)
+    ).scalars()
+    locations = session.execute(
+        select(Location).where(Location.organization_id == organization_id).order_by(Location.name)
+    ).scalars()
+    return list(services), list(locations)
