@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlmodel import Session
 
@@ -20,6 +19,7 @@ from listings.codecs import (
     parse_language_notes,
     split_codes,
 )
+from listings.conflicts import EditConflict, FieldConflict, describe_conflicts, merge_edit, same_text
 from listings.errors import ListingError
 from listings.fields import ADDRESS_FIELDS, FIELDS, read_values
 from listings.records import MODELS, find_record, organization_id_of, services_touched
@@ -35,19 +35,14 @@ from models import (
 from models.base import today, utcnow
 
 
-class EditConflict(ListingError):
-    """Someone saved the record since the form was opened: nothing was written."""
-
-    def __init__(self, *, stored: dict[str, str], version: int):
-        super().__init__(_("Someone else saved this listing while you were editing it. Nothing was saved."))
-        self.stored = stored
-        self.version = version
-
-
 @dataclass
 class EditResult:
+    """What a save did: fields published at once, the change request queued, pending requests withdrawn."""
+
     published: dict[str, tuple[str, str]]
     pending: ChangeRequest | None
+    withdrawn: int = 0
+    merged: bool = False  # someone else saved since the form was opened, and their changes are kept
 
 
 def _at_confidential_location(session: Session, *, resource_type: str, record: Any, new_values: dict) -> bool:
@@ -173,13 +168,22 @@ def submit_changes(
     resource_id: str,
     values: dict[str, str],
     version: int,
+    opened: dict[str, str] | None = None,
     action: str = "update",
 ) -> EditResult:
-    """Save an edit: publish what may publish, queue the rest for review; refuse a stale version."""
+    """Save an edit: publish what may publish, queue the rest for review.
+
+    ``opened`` holds the values the form was opened on: when someone saved the record since (a
+    stale ``version``), only the fields this form changed are written, and a field both changed
+    raises EditConflict with nothing written. Without ``opened``, a stale version is refused.
+    """
     record = find_record(session, resource_type=resource_type, resource_id=resource_id)
     stored = read_values(session, resource_type=resource_type, record=record)
-    if record.version != version:
-        raise EditConflict(stored=stored, version=record.version)
+    merged = record.version != version
+    if merged:
+        values = _merge_stale_edit(
+            session, resource_type=resource_type, record=record, stored=stored, opened=opened, values=values
+        )
     _check(resource_type, values)
     values = _with_dependents(resource_type, stored, values)
     changed = {name: value for name, value in values.items() if name in stored and stored[name] != value}
@@ -191,6 +195,8 @@ def submit_changes(
         or is_sensitive(session, resource_type=resource_type, field=name, record=record, new_values=values)
     }
     publish = {name: value for name, value in changed.items() if name not in held}
+    # A new edit of a field replaces any change to it still waiting for review.
+    withdrawn = supersede_pending(session, resource_type=resource_type, record=record, fields=set(changed))
     published = apply_changes(
         session, resource_type=resource_type, record=record, changes=publish, updated_by=user.email, action=action
     )
@@ -205,7 +211,60 @@ def submit_changes(
         )
         session.add(pending)
     session.commit()
-    return EditResult(published=published, pending=pending)
+    return EditResult(published=published, pending=pending, withdrawn=withdrawn, merged=merged and bool(changed))
+
+
+def _merge_stale_edit(
+    session: Session,
+    *,
+    resource_type: str,
+    record: Any,
+    stored: dict[str, str],
+    opened: dict[str, str] | None,
+    values: dict[str, str],
+) -> dict[str, str]:
+    """Return the changes of a form opened on an older version, or raise EditConflict for a field both changed."""
+    if opened is None:
+        # A form that does not say what it was opened on: every difference may undo someone's work.
+        mine = {name: value for name, value in values.items() if name in stored and not same_text(stored[name], value)}
+        conflicts = [FieldConflict(name=name, theirs=stored[name], mine=value) for name, value in mine.items()]
+    else:
+        merge = merge_edit(opened=opened, stored=stored, values=values)
+        if not merge.conflicts:
+            return merge.changes
+        mine = {**merge.changes, **{conflict.name: conflict.mine for conflict in merge.conflicts}}
+        conflicts = merge.conflicts
+    raise EditConflict(
+        stored=stored,
+        version=record.version,
+        mine=mine,
+        conflicts=describe_conflicts(session, resource_type=resource_type, record=record, conflicts=conflicts),
+    )
+
+
+def supersede_pending(session: Session, *, resource_type: str, record: Any, fields: set[str]) -> int:
+    """Take ``fields`` out of the record's change requests waiting for review; return how many were emptied."""
+    if not fields:
+        return 0
+    emptied = 0
+    requests = session.execute(
+        select(ChangeRequest).where(
+            ChangeRequest.resource_type == resource_type,
+            ChangeRequest.resource_id == record.id,
+            ChangeRequest.status == "pending",
+        )
+    ).scalars()
+    for request in requests:
+        changes = json.loads(request.changes)
+        kept = {name: values for name, values in changes.items() if name not in fields}
+        if kept == changes:
+            continue
+        if kept:
+            request.changes = json.dumps(kept)
+        else:
+            request.status, request.reviewed_at = "superseded", utcnow()
+            emptied += 1
+    return emptied
 
 
 def set_capacity(session: Session, *, user: User, service_id: str, capacity: str) -> None:

@@ -6,6 +6,8 @@ several rows (phones, weekly hours, documents, notes on languages) have a ``text
 that canonical text and a ``show`` method that takes it back.
 """
 
+import json
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +16,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -211,9 +214,21 @@ class ListingForm(FlaskForm):
     """An edit form whose fields (all but the version) are listing fields of the same name."""
 
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    # The values the form was opened on, as JSON: what lets a save merge with one made since.
+    opened = HiddenField()
 
     def listing_fields(self) -> list:
-        return [field for field in self if field.name not in ("csrf_token", "version")]
+        return [field for field in self if field.name not in ("csrf_token", "version", "opened")]
+
+    def opened_values(self) -> dict[str, str] | None:
+        """Return the values the form was opened on, or None when it does not say (or says nonsense)."""
+        try:
+            values = json.loads(self.opened.data or "")
+        except ValueError:
+            return None
+        if not isinstance(values, dict) or not all(isinstance(value, str) for value in values.values()):
+            return None
+        return values
 
     def values(self) -> dict[str, str]:
         """Return the submitted fields as the text the pipeline stores."""
@@ -231,8 +246,8 @@ class ListingForm(FlaskForm):
                 found[field.name] = (field.data or "").strip()
         return found
 
-    def fill(self, values: dict[str, str], version: int) -> None:
-        """Show stored values (GET)."""
+    def fill(self, values: dict[str, str], version: int, *, opened: dict[str, str] | None = None) -> None:
+        """Show values (the stored ones, or after a conflict the merge of both); ``opened`` defaults to them."""
         for field in self.listing_fields():
             value = values.get(field.name, "")
             if hasattr(field, "show"):
@@ -244,6 +259,8 @@ class ListingForm(FlaskForm):
             else:
                 field.data = value
         self.version.data = version
+        self.version.raw_data = [str(version)]
+        self.opened.data = json.dumps(opened if opened is not None else values)
 
 
 class OrganizationForm(ListingForm):

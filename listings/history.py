@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
-from listings.edits import EditResult, submit_changes
+from listings.edits import EditResult, submit_changes, supersede_pending
 from listings.errors import ListingError
 from listings.fields import FIELDS
 from listings.records import find_record, organization_id_of
@@ -38,9 +38,20 @@ def history_entry(session: Session, *, metadata_id: str) -> tuple[Metadata, str]
 
 
 def restore(session: Session, *, user: User, metadata_id: str) -> EditResult:
-    """Put an earlier value back, through the same pipeline (so the restore is itself recorded and moderated)."""
+    """Put an earlier value back, through the same pipeline (so the restore is itself recorded and moderated).
+
+    Restoring the value a field has now creates nothing, and withdraws any change to the field that
+    waits for review: the person has said which value they want.
+    """
     entry, _organization_id = history_entry(session, metadata_id=metadata_id)
     record = find_record(session, resource_type=entry.resource_type, resource_id=entry.resource_id)
+    current = FIELDS[entry.resource_type][entry.field_name][0](session, record)
+    if current == entry.previous_value:
+        withdrawn = supersede_pending(
+            session, resource_type=entry.resource_type, record=record, fields={entry.field_name}
+        )
+        session.commit()
+        return EditResult(published={}, pending=None, withdrawn=withdrawn)
     return submit_changes(
         session,
         user=user,

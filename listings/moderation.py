@@ -48,6 +48,32 @@ def field_changes(change: ChangeRequest) -> dict[str, list[str]]:
     return json.loads(change.changes)
 
 
+def changes_waiting_for(session: Session, *, resource_type: str, resource_id: str) -> list[ChangeRequest]:
+    """Return the change requests of one record that wait for review, oldest first."""
+    rows = session.execute(
+        select(ChangeRequest)
+        .where(
+            ChangeRequest.resource_type == resource_type,
+            ChangeRequest.resource_id == resource_id,
+            ChangeRequest.status == "pending",
+        )
+        .order_by(ChangeRequest.submitted_at)
+    )
+    return list(rows.scalars())
+
+
+def waiting_change(session: Session, *, change_id: str) -> ChangeRequest:
+    """Return a change request that waits for review, or raise ListingError."""
+    return _pending(session, change_id)
+
+
+def withdraw_change(session: Session, *, user: User, change_id: str) -> None:
+    """Withdraw a change request before review: it stays on record, and can no longer be approved."""
+    change = _pending(session, change_id)
+    change.status, change.reviewed_by, change.reviewed_at = "withdrawn", user.id, utcnow()
+    session.commit()
+
+
 def _pending(session: Session, change_id: str) -> ChangeRequest:
     change = session.get(ChangeRequest, change_id)
     if change is None or change.status != "pending":

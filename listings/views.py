@@ -43,7 +43,16 @@ from listings.members import (
     submit_claim,
     submit_new_organization,
 )
-from listings.moderation import approve_change, changes_submitted_by, field_changes, pending_changes, reject_change
+from listings.moderation import (
+    approve_change,
+    changes_submitted_by,
+    changes_waiting_for,
+    field_changes,
+    pending_changes,
+    reject_change,
+    waiting_change,
+    withdraw_change,
+)
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
 from listings.records import find_record, organization_id_of, organizations_of, parts_of
 from listings.reports import open_reports, resolve_report
@@ -87,7 +96,7 @@ def dashboard():
 
 
 def _edit(resource_type: str, resource_id: str):
-    """Show and save an edit form; a stale version shows both versions and writes nothing."""
+    """Show and save an edit form; a save made since is merged, and a field both changed writes nothing."""
     record = _managed(resource_type, resource_id)
     form, conflict = EDIT_FORMS[resource_type](), None
     if form.validate_on_submit():
@@ -99,9 +108,12 @@ def _edit(resource_type: str, resource_id: str):
                 resource_id=resource_id,
                 values=form.values(),
                 version=form.version.data,
+                opened=form.opened_values(),
             )
         except EditConflict as error:
-            conflict, form.version.raw_data, form.version.data = error, [str(error.version)], error.version
+            conflict = error
+            # The form now holds the other person's saved values, except in the fields this person changed.
+            form.fill({**error.stored, **error.mine}, error.version, opened=error.stored)
         except ListingError as error:
             get_session().rollback()
             field = getattr(form, error.field or "", None)
@@ -120,16 +132,28 @@ def _edit(resource_type: str, resource_id: str):
         resource_type=resource_type,
         conflict=conflict,
         parts=parts,
+        waiting=changes_waiting_for(get_session(), resource_type=resource_type, resource_id=record.id),
+        action_form=ActionForm(),
+        field_changes=field_changes,
         field_labels=field_labels(),
     ), status
 
 
+def _edit_url(resource_type: str, resource_id: str) -> str:
+    """Return the edit page of an organization, service or location."""
+    return url_for(f"listings.edit_{resource_type}", **{f"{resource_type}_id": resource_id})
+
+
 def _flash_result(result) -> None:
+    if result.merged:
+        flash(_("Someone else saved this listing while you were editing it. Their changes are kept along with yours."))
     if result.published:
         flash(_("Saved. Your changes are public now."))
     if result.pending is not None:
         flash(_("Some changes are waiting for review by a moderator."))
-    if not result.published and result.pending is None:
+    if result.withdrawn:
+        flash(_("The earlier change to this field that was waiting for review is withdrawn."))
+    if not result.published and result.pending is None and not result.withdrawn:
         flash(_("Nothing changed."))
 
 
@@ -211,6 +235,24 @@ def restore_value(metadata_id: str):
         get_session().rollback()
         flash(error.message)
     return redirect(url_for("listings.history", organization_id=organization_id))
+
+
+@bp.post("/changes/<change_id>/withdraw")
+@managers_only
+def withdraw(change_id: str):
+    """Withdraw a change that waits for review (a moderator can no longer approve it)."""
+    try:
+        change = waiting_change(get_session(), change_id=change_id)
+    except ListingError:
+        abort(404)
+    _managed(change.resource_type, change.resource_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    withdraw_change(get_session(), user=current_user, change_id=change_id)
+    flash(_("Withdrawn. A moderator will not see this change."))
+    if request.form.get("back") == "edit":
+        return redirect(_edit_url(change.resource_type, change.resource_id))
+    return redirect(url_for("listings.dashboard"))
 
 
 @bp.get("/review")

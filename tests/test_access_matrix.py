@@ -81,6 +81,7 @@ ROUTES = [
     ("POST", "/manage/services/<service_id>/confirm", LISTING),
     ("GET", "/manage/organizations/<organization_id>/history", LISTING),
     ("POST", "/manage/history/<metadata_id>/restore", LISTING),
+    ("POST", "/manage/changes/<change_id>/withdraw", LISTING),
     # Claims, new organizations, members.
     ("GET", "/manage/claim", NGO_ONLY),
     ("GET", "/manage/claim/<organization_id>", NGO_ONLY),
