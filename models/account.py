@@ -19,7 +19,10 @@ MEMBERSHIP_ROLES = ("owner", "editor")
 class User(SQLModel, table=True):
     """A staff account. The email is stored lower-cased; the password only as an argon2 hash."""
 
-    __table_args__ = (CheckConstraint("role IN ('admin', 'ngo', 'caseworker')", name="ck_user_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'ngo', 'caseworker')", name="ck_user_role"),
+        CheckConstraint("referral_emails IN ('each', 'digest')", name="ck_user_referral_emails"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     email: str = Field(max_length=254, unique=True)
     password_hash: str = Field(max_length=200)
@@ -27,6 +30,9 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Emails about referral status changes: "each" change at once, or a daily "digest".
+    referral_emails: str = Field(default="each", max_length=10)
+    referral_digest_at: datetime | None = None  # the last digest sent
 
     # What Flask-Login asks of a user (is_active is the column above).
     @property
