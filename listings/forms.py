@@ -46,7 +46,7 @@ from listings.errors import ListingError
 from matching.engine import DAY_CODES
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
-from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, need_label
+from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, language_label, need_label
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DELIVERY_LABELS = {"in-person": _l("In person"), "remote": _l("Remote"), "both": _l("In person and remote")}
@@ -378,13 +378,20 @@ class RejectForm(FlaskForm):
 
 
 def field_labels() -> dict:
-    """Return a label for every listing field, for history and review pages."""
+    """Return a label for every listing field, for history and review pages.
+
+    Keys are "resource_type.field" (a location's hours are not the service's) and, for old
+    callers, the bare field name (the first form's label).
+    """
     labels = {
         "capacity": _l("Capacity"),
         "capacity_stated_on": _l("Capacity stated on"),
         "assured_date": _l("Last confirmed correct"),
     }
-    for form in (OrganizationForm, ServiceForm, LocationForm):
+    for resource_type in ("capacity", "capacity_stated_on", "assured_date"):
+        labels[f"service.{resource_type}"] = labels[resource_type]
+    for resource_type, form in (("organization", OrganizationForm), ("service", ServiceForm),
+                                ("location", LocationForm)):  # fmt: skip
         for name in dir(form):
             unbound = getattr(form, name)
             if isinstance(unbound, UnboundField):
@@ -392,4 +399,24 @@ def field_labels() -> dict:
                 label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
                 if label is not None:
                     labels.setdefault(name, label)
+                    labels[f"{resource_type}.{name}"] = label
     return labels
+
+
+def shown_value(name: str, value: str) -> str:
+    """Return a stored field value as staff read it: credentials, needs, languages and cost in words."""
+    if not value:
+        return value
+    if name == "credentials":
+        return ", ".join(str(CREDENTIAL_LABELS.get(code, code)) for code in split_codes(value))
+    if name == "needs":
+        return ", ".join(need_label(code) for code in split_codes(value))
+    if name == "languages":
+        return ", ".join(language_label(code) for code in split_codes(value))
+    if name == "cost":
+        return str(COST_LABELS.get(value, value))
+    if name == "delivery":
+        return str(DELIVERY_LABELS.get(value, value))
+    if name == "capacity":
+        return str(CAPACITY_LABELS.get(value, value))
+    return value

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from listings.errors import ListingError
 from models import (
+    Address,
     Location,
     Membership,
     Organization,
@@ -64,3 +65,27 @@ def parts_of(session: Session, *, organization_id: str) -> tuple[list[Service], 
         select(Location).where(Location.organization_id == organization_id).order_by(Location.name)
     ).scalars()
     return list(services), list(locations)
+
+
+def record_names(session: Session, *, records: list[tuple[str, str]]) -> dict[str, str]:
+    """Return resource id -> the name staff know a record by, for (resource_type, resource_id) pairs.
+
+    A location without a name goes by its street, or its city.
+    """
+    ids: dict[str, set[str]] = {}
+    for resource_type, resource_id in records:
+        ids.setdefault(resource_type, set()).add(resource_id)
+    names: dict[str, str] = {}
+    for resource_type, model in (("organization", Organization), ("service", Service)):
+        if ids.get(resource_type):
+            rows = session.execute(select(model.id, model.name).where(model.id.in_(ids[resource_type])))
+            names.update({record_id: name or "" for record_id, name in rows})
+    if ids.get("location"):
+        rows = session.execute(
+            select(Location.id, Location.name, Address.address_1, Address.city)
+            .outerjoin(Address, Address.location_id == Location.id)
+            .where(Location.id.in_(ids["location"]))
+        )
+        for record_id, name, street, city in rows:
+            names.setdefault(record_id, name or street or city or "")
+    return names

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from accounts.views import invitation_link
@@ -23,6 +24,7 @@ from listings.forms import (
     RejectForm,
     ServiceForm,
     field_labels,
+    shown_value,
 )
 from listings.history import history_entry, history_of, restore
 from listings.member_forms import ClaimForm, ClaimRejectForm, InviteForm, NewOrganizationForm, OrganizationSearchForm
@@ -54,7 +56,7 @@ from listings.moderation import (
     withdraw_change,
 )
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
-from listings.records import find_record, organization_id_of, organizations_of, parts_of
+from listings.records import find_record, organization_id_of, organizations_of, parts_of, record_names
 from listings.reports import open_reports, resolve_report
 from listings.staleness import stale_services
 from models import Organization
@@ -64,6 +66,13 @@ from web.urls import site_url
 bp = Blueprint("listings", __name__, url_prefix="/manage")
 
 EDIT_FORMS = {"organization": OrganizationForm, "service": ServiceForm, "location": LocationForm}
+RECORD_KINDS = {"organization": _l("Organization"), "service": _l("Service"), "location": _l("Location")}
+
+
+@bp.app_template_global("shown_value")
+def _shown_value(name: str, value: str) -> str:
+    """Let listing templates show a stored value in words (credentials, needs, languages, cost)."""
+    return shown_value(name, value)
 
 
 def _managed(resource_type: str, resource_id: str) -> Any:
@@ -209,10 +218,13 @@ def history(organization_id: str):
     """Every recorded change to an organization's listings, with a restore button each."""
     organization = _managed("organization", organization_id)
     entries = history_of(get_session(), organization_id=organization_id)
+    records = [(entry.resource_type, entry.resource_id) for entry in entries]
     return render_template(
         "listings/history.html",
         organization=organization,
         entries=entries,
+        names=record_names(get_session(), records=records),
+        kinds=RECORD_KINDS,
         action_form=ActionForm(),
         field_labels=field_labels(),
     )
@@ -263,13 +275,17 @@ def review(reject_forms: dict | None = None, claim_reject_forms: dict | None = N
 
     session = get_session()
     claim_reject_forms = claim_reject_forms or {}
+    changes = pending_changes(session)
+    records = [(change.resource_type, change.resource_id) for change, _organization, _user in changes]
     return render_template(
         "listings/review.html",
+        names=record_names(session, records=records),
+        kinds=RECORD_KINDS,
         claims=pending_claims(session),
         claim_reject_form=lambda claim_id: (
             claim_reject_forms.get(claim_id) or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}")
         ),
-        changes=pending_changes(session),
+        changes=changes,
         reports=open_reports(session),
         stale=stale_services(session, stale_after=STALE_AFTER),
         reject_forms=reject_forms or {},

@@ -192,3 +192,31 @@ def test_restoring_a_value_twice_leaves_one_change_waiting_for_review(client, se
     _post(client, f"/manage/history/{entry.id}/restore")
     waiting = session.execute(select(ChangeRequest).where(ChangeRequest.status == "pending")).scalars().all()
     assert len(waiting) == 1
+
+
+def test_review_cards_and_history_say_what_changed_in_words(client, session, world):
+    service_id = world["service"].id
+    _log_in(client, "a@example.org")
+    url = f"/manage/services/{service_id}"
+    form = _edit_form(client, url)
+    form["credentials"] = ["doj-recognized", "eoir-pro-bono"]
+    assert client.post(url, data=form).status_code == 302
+    location_id = session.execute(
+        select(Location.id).where(Location.organization_id == world["service"].organization_id)
+    ).scalar_one()
+    url = f"/manage/locations/{location_id}"
+    form = _edit_form(client, url)
+    form["hours-mo"] = ["9:00-17:00"]
+    assert client.post(url, data=form).status_code == 302
+
+    organization_id = world["service"].organization_id
+    history = client.get(f"/manage/organizations/{organization_id}/history").get_data(as_text=True)
+    assert "Opening hours" in history
+    assert "Hours of this service" not in history
+    assert "Location: " in history
+
+    _log_in(client, "admin@example.org")
+    review = client.get("/manage/review").get_data(as_text=True)
+    assert "Service:</strong> Alpha Legal" in review
+    assert "DOJ-recognized organization, On the immigration court" in review
+    assert "doj-recognized,eoir-pro-bono" not in review

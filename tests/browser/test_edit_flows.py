@@ -136,12 +136,12 @@ def test_restoring_an_earlier_description_from_history_puts_it_back_on_the_publi
     owner.goto(live_server("/manage/"))
     owner.locator("section", has_text=name).get_by_role("link", name="History of changes").click()
     row = owner.locator("tbody tr", has_text="Oops: this text was meant")
-    expect(row.locator("td").nth(3)).to_have_text(original)
+    expect(row.locator("td").nth(4)).to_have_text(original)
     row.get_by_role("button", name="Restore the earlier value").click()
     owner.wait_for_load_state()
     expect(owner.locator("[role=status]")).to_contain_text("Saved. Your changes are public now.")
     # The restore is itself a recorded change.
-    expect(owner.locator("tbody tr").first.locator("td").nth(4)).to_have_text(original)
+    expect(owner.locator("tbody tr").first.locator("td").nth(5)).to_have_text(original)
 
     public.reload()
     expect(public.locator("main")).to_contain_text(original)
