@@ -69,7 +69,7 @@ def login():
         user = authenticate(get_session(), email=form.email.data, password=form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(same_site_path(request.args.get("next"), default=url_for("accounts.dashboard")))
+            return redirect(same_site_path(request.args.get("next"), default=_start_page(user)))
         form.form_errors.append(_("Wrong email or password."))
     return render_template(
         "accounts/login.html", form=form, notices=get_flashed_messages()

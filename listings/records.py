@@ -45,15 +45,15 @@ def services_touched(session: Session, *, resource_type: str, record: Any) -> li
     )
 
 
-def organizations_of(session: Session, *, user_id: str) -> list[tuple[Organization, list[Service]]]:
-    """Return the organizations a user belongs to, each with its services, by name."""
+def organizations_of(session: Session, *, user_id: str) -> list[tuple[Organization, list[Service], list[Location]]]:
+    """Return the organizations a user belongs to, each with its services and locations, by name."""
     organizations = session.execute(
         select(Organization)
         .join(Membership, Membership.organization_id == Organization.id)
         .where(Membership.user_id == user_id)
         .order_by(Organization.name)
     ).scalars()
-    return [(organization, parts_of(session, organization_id=organization.id)[0]) for organization in organizations]
+    return [(organization, *parts_of(session, organization_id=organization.id)) for organization in organizations]
 
 
 def parts_of(session: Session, *, organization_id: str) -> tuple[list[Service], list[Location]]:
@@ -89,3 +89,21 @@ def record_names(session: Session, *, records: list[tuple[str, str]]) -> dict[st
         for record_id, name, street, city in rows:
             names.setdefault(record_id, name or street or city or "")
     return names
+
+
+def public_pages_of(session: Session, *, resource_type: str, record: Any) -> list[Service]:
+    """Return the published services whose public page shows this record (to link the edit page to them)."""
+    organization_id = organization_id_of(resource_type, record)
+    organization = session.get(Organization, organization_id)
+    if organization is None or organization.status != "published":
+        return []
+    query = select(Service).where(Service.status == "active").order_by(Service.name)
+    if resource_type == "service":
+        query = query.where(Service.id == record.id)
+    elif resource_type == "location":
+        query = query.join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id).where(
+            ServiceAtLocation.location_id == record.id
+        )
+    else:
+        query = query.where(Service.organization_id == record.id)
+    return list(session.execute(query).scalars())

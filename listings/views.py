@@ -56,7 +56,14 @@ from listings.moderation import (
     withdraw_change,
 )
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
-from listings.records import find_record, organization_id_of, organizations_of, parts_of, record_names
+from listings.records import (
+    find_record,
+    organization_id_of,
+    organizations_of,
+    parts_of,
+    public_pages_of,
+    record_names,
+)
 from listings.reports import open_reports, resolve_report
 from listings.staleness import stale_services
 from models import Organization
@@ -141,6 +148,7 @@ def _edit(resource_type: str, resource_id: str):
         resource_type=resource_type,
         conflict=conflict,
         parts=parts,
+        public_pages=public_pages_of(get_session(), resource_type=resource_type, record=record),
         waiting=changes_waiting_for(get_session(), resource_type=resource_type, resource_id=record.id),
         action_form=ActionForm(),
         field_changes=field_changes,

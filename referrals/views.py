@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 
 from api.forms import SearchForm
 from finder.views import active_filters
+from matching.needs import get_taxonomy
 from models.db import get_session
 from referrals import lists, notices, reach, workflow
 from referrals.access import agency_id_of, referral_for_caseworker
@@ -216,6 +217,8 @@ def new_referral():
     form = ReferralForm()
     if request.method == "GET":
         form.services.data = request.args.getlist("service")
+        # The need searched for in the workspace comes along, checked (and its group shown open).
+        form.needs.data = [code for code in request.args.getlist("need") if code in get_taxonomy()]
     elif form.validate_on_submit():
         try:
             referral = workflow.create_referral(

@@ -220,3 +220,14 @@ def test_review_cards_and_history_say_what_changed_in_words(client, session, wor
     assert "Service:</strong> Alpha Legal" in review
     assert "DOJ-recognized organization, On the immigration court" in review
     assert "doj-recognized,eoir-pro-bono" not in review
+
+
+def test_the_dashboard_links_each_location_and_edit_pages_link_the_public_page(client, session, world):
+    _log_in(client, "a@example.org")
+    location_id = session.execute(
+        select(Location.id).where(Location.organization_id == world["service"].organization_id)
+    ).scalar_one()
+    dashboard = client.get("/manage/").get_data(as_text=True)
+    assert f"/manage/locations/{location_id}" in dashboard
+    for url in (f"/manage/locations/{location_id}", f"/manage/services/{world['service'].id}"):
+        assert f"/provider/{world['service'].id}" in client.get(url).get_data(as_text=True)

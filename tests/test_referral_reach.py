@@ -148,3 +148,20 @@ def test_an_unknown_email_choice_is_refused(client, session, world):
     session.expire_all()
     user = session.execute(select(User).where(User.email == "cw@example.org")).scalar_one()
     assert user.referral_emails == "each"
+
+
+def test_caseworkers_land_on_the_workspace_and_ngo_staff_on_their_listings(app, world):
+    for email, start in (("cw@example.org", "/work/"), ("ngo@example.org", "/manage/")):
+        client = app.test_client()
+        data = {"csrf_token": csrf_token(client), "email": email, "password": PASSWORD}
+        assert client.post("/account/login", data=data).headers["Location"] == start
+
+
+def test_the_need_searched_for_is_carried_into_the_referral_form_and_shown_open(client, world):
+    log_in(client, "cw@example.org")
+    results = client.get("/work/?location=75201&need=asylum").get_data(as_text=True)
+    assert f"/work/referrals/new?service={world['alpha'].id}&amp;need=asylum" in results
+    form = client.get(f"/work/referrals/new?service={world['alpha'].id}&need=asylum&need=nonsense")
+    html = form.get_data(as_text=True)
+    assert 'name="needs" value="asylum" checked' in html
+    assert '<details class="need-group" open>' in html
