@@ -1,4 +1,5 @@
-"""Logging without a person's data: request lines lose their query strings (places, needs)."""
+"""Logging without a person's data or secrets: request lines lose their query strings (places, needs)
+and the tokens in invitation and password-reset links."""
 
 import logging
 import re
@@ -6,14 +7,21 @@ import re
 from flask import Flask
 
 QUERY = re.compile(r"\?\S*")
+# A token in a path is a key: whoever reads it in a log could accept the invitation or reset the password.
+TOKEN_PATHS = re.compile(r"(/account/(?:invitations|reset)/)[^/\s?]+")
+
+
+def scrub(text: str) -> str:
+    """Return a request line without its query string and without the token of a link sent by email."""
+    return TOKEN_PATHS.sub(r"\1…", QUERY.sub("", text))
 
 
 class DropQueryStrings(logging.Filter):
-    """Remove query strings from werkzeug's request lines ("GET /search?location=... HTTP/1.1")."""
+    """Remove query strings and link tokens from werkzeug's request lines ("GET /search?location=... HTTP/1.1")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
-            record.args = tuple(QUERY.sub("", arg) if isinstance(arg, str) else arg for arg in record.args)
+            record.args = tuple(scrub(arg) if isinstance(arg, str) else arg for arg in record.args)
         return True
 
 
