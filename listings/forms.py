@@ -61,10 +61,43 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _language_codes(_form, field) -> None:
-    for code in split_codes(field.data or ""):
+def language_codes(_form, field) -> None:
+    """Refuse a language that is not a two- or three-letter code."""
+    for code in field.data or []:
         if not (code.isalpha() and 2 <= len(code) <= 3):
             raise ValidationError(_l("Languages are two- or three-letter codes, like es or hmn."))
+
+
+# Languages offered on the edit form, by name in the reader's language; a stored code not in this
+# list (from an import) is offered too, so that saving the form never drops it.
+LISTING_LANGUAGES = (
+    "am", "ar", "ase", "bn", "de", "en", "es", "fa", "fr", "gu", "ha", "he", "hi", "hmn", "ht", "it", "ja", "km",
+    "ko", "lo", "mix", "my", "ne", "pa", "pl", "ps", "pt", "ro", "ru", "rw", "so", "sq", "sw", "ti", "tl", "tr",
+    "uk", "ur", "uz", "vi", "yo", "yua", "zh",
+)  # fmt: skip
+
+
+def language_choices(codes: list[str]) -> list[SelectChoice]:
+    """Return the languages to pick from, by name in the reader's language (with any code already chosen)."""
+    every = dict.fromkeys([*LISTING_LANGUAGES, *codes])
+    return sorted((SelectChoice(code, language_label(code)) for code in every), key=lambda c: c.label.casefold())
+
+
+class LanguagesField(CheckboxesField):
+    """Languages spoken, picked by name; also reads "es, en" as typed by older forms and API clients."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = list(dict.fromkeys(code.lower() for value in valuelist for code in split_codes(value)))
+
+    def text(self) -> str:
+        return ",".join(sorted(self.data or []))
+
+    def show(self, value: str) -> None:
+        self.data = split_codes(value)
+        self.choices = language_choices(self.data)
 
 
 def _language_notes(form, field) -> None:
@@ -72,7 +105,7 @@ def _language_notes(form, field) -> None:
         notes = parse_language_notes(field.data or "")
     except ListingError as error:
         raise ValidationError(error.message) from None
-    codes = {code.lower() for code in split_codes(form.languages.data or "")}
+    codes = set(form.languages.data or [])
     for code in notes:
         if code not in codes:
             raise ValidationError(_("Add %(code)s to the languages above, or remove its line.", code=code))
@@ -240,8 +273,6 @@ class ListingForm(FlaskForm):
                 found[field.name] = "yes" if field.data else "no"
             elif isinstance(field, SelectMultipleField):
                 found[field.name] = ",".join(sorted(field.data or []))
-            elif field.name == "languages":
-                found[field.name] = ",".join(sorted(code.lower() for code in split_codes(field.data or "")))
             else:
                 found[field.name] = (field.data or "").strip()
         return found
@@ -288,8 +319,10 @@ class ServiceForm(ListingForm):
     cost = SelectField(_l("Cost"))
     application_process = TextAreaField(_l("How to apply"), validators=[Length(max=5000)])
     delivery = SelectField(_l("In person or remote"))
-    languages = StringField(
-        _l("Languages"), description=_l("Codes separated by commas, like en, es, hmn."), validators=[_language_codes]
+    languages = LanguagesField(
+        _l("Languages"),
+        description=_l("Check every language staff speak with clients. Type to find one in the list."),
+        validators=[language_codes],
     )
     language_notes = LanguageNotesField(
         _l("Notes on languages"),
@@ -325,6 +358,7 @@ class ServiceForm(ListingForm):
         self.cost.choices = [SelectChoice("", _l("Not said")), *_choices(COST_LABELS)]
         self.delivery.choices = _choices(DELIVERY_LABELS)
         self.credentials.choices = [SelectChoice(kind, CREDENTIAL_LABELS[kind]) for kind in CREDENTIAL_KINDS]
+        self.languages.choices = language_choices(self.languages.data or [])
 
 
 class LocationForm(ListingForm):

@@ -147,7 +147,12 @@ def test_a_new_organization_gets_no_reminder_the_day_it_is_approved(guard, live_
     ngo.fill("#phone", "214-555-0199")
     ngo.fill("#service_name", "Free asylum consultations")
     ngo.locator("input[name=needs][value=asylum]").check()
-    ngo.fill("#languages", "es, en")
+    # Languages are picked by name: typing narrows the list, then a box is checked.
+    ngo.fill("#languages-filter", "span")
+    expect(ngo.locator("#languages-list li:visible")).to_have_count(1)
+    ngo.get_by_label("Spanish", exact=True).check()
+    ngo.fill("#languages-filter", "")
+    ngo.get_by_label("English", exact=True).check()
     ngo.fill("#address_1", "12 Elm St")
     ngo.fill("#city", "Dallas")
     ngo.fill("#state_province", "TX")

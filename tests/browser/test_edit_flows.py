@@ -92,7 +92,7 @@ def test_a_sensitive_edit_waits_for_review_and_once_approved_is_public(guard, li
     service_id = live_server.services["rename"]
     owner = _logged_in(guard, live_server, owner_email)
     owner.goto(live_server("/manage/"))
-    owner.get_by_role("link", name=name, exact=True).click()
+    owner.locator("h2").get_by_role("link", name=name, exact=True).click()
     owner.fill("#name", "Alpha Immigration Law")
     _save(owner)
     expect(owner.locator("[role=status]")).to_contain_text("waiting for review")
@@ -214,6 +214,35 @@ def test_two_people_changing_different_fields_both_keep_their_change(guard, live
     public.goto(live_server(f"/provider/{service_id}"))
     expect(public.locator("main")).to_contain_text("Free consultations for asylum seekers.")
     expect(public.locator("main")).to_contain_text("Closed on public holidays.")
+    guard.assert_all_local()
+
+
+def test_languages_are_picked_by_name_with_and_without_javascript(guard, live_server):
+    _name, owner_email = ORGANIZATIONS["merge"]
+    service_id = live_server.services["merge"]
+    url = live_server(f"/manage/services/{service_id}")
+    for javascript in (True, False):
+        page = _logged_in(guard, live_server, owner_email, java_script_enabled=javascript)
+        page.goto(url)
+        picker = page.locator("fieldset.language-picker")
+        if javascript:
+            picker.locator("input[type=search]").fill("viet")
+            expect(picker.locator("li:visible")).to_have_count(1)
+            picker.get_by_label("Vietnamese").check()
+        else:
+            # Without JavaScript: no search box, the whole list, by name.
+            expect(picker.locator("input[type=search]")).to_be_hidden()
+            expect(picker.get_by_label("Arabic")).to_be_visible()
+            picker.get_by_label("Arabic").check()
+        _save(page)
+        expect(page.locator("[role=status]")).to_contain_text("Saved.")
+    page.goto(url)
+    checked = page.locator("fieldset.language-picker input:checked")
+    expect(checked).to_have_count(2)
+    public = guard.page(viewport=PHONE)
+    public.goto(live_server(f"/provider/{service_id}"))
+    expect(public.locator("main")).to_contain_text("Vietnamese")
+    expect(public.locator("main")).to_contain_text("Arabic")
     guard.assert_all_local()
 
 
