@@ -165,3 +165,10 @@ def test_the_need_searched_for_is_carried_into_the_referral_form_and_shown_open(
     html = form.get_data(as_text=True)
     assert 'name="needs" value="asylum" checked' in html
     assert '<details class="need-group" open>' in html
+
+
+def test_the_dashboard_offers_the_email_choice_once(client, world):
+    log_in(client, "cw@example.org")
+    html = client.get("/work/dashboard").get_data(as_text=True)
+    assert html.count('action="/work/emails"') == 1
+    assert "<title>Referrals · Amparo</title>" in html
