@@ -10,6 +10,7 @@ Create Date: 2026-12-01 10:40:00
 """
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "7a41c0de5e11"
@@ -23,9 +24,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("tracked", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("referral_emails", sa.String(length=10), nullable=False, server_default="each")
+            sa.Column(
+                "referral_emails", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default="each"
+            )
         )
-        batch_op.add_column(sa.Column("referral_digest_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("referral_digest_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.create_check_constraint("ck_user_referral_emails", "referral_emails IN ('each', 'digest')")
 
 
