@@ -172,3 +172,16 @@ def test_the_dashboard_offers_the_email_choice_once(client, world):
     html = client.get("/work/dashboard").get_data(as_text=True)
     assert html.count('action="/work/emails"') == 1
     assert "<title>Referrals · Amparo</title>" in html
+
+
+def test_flask_referrals_digest_sends_the_daily_emails(app, client, session, world):
+    log_in(client, "cw@example.org")
+    client.post("/work/emails", data={"csrf_token": csrf_token(client), "referral_emails": "digest"})
+    _refer(client, world["alpha"])
+    _provider_answers(app, session, "helped")
+    result = app.test_cli_runner().invoke(args=["referrals", "digest"])
+    assert result.exit_code == 0, result.output
+    assert "Digests sent: 1." in result.output
+    digest = _outbox(session)[-1]
+    assert "Got help" in digest.body
+    assert app.config["SITE_URL"].rstrip("/") + "/work/dashboard" in digest.body
