@@ -77,7 +77,7 @@ def login():
         )
         if user is not None:
             login_user(user)
-            return redirect(same_site_path(request.args.get("next"), default=url_for("accounts.dashboard")))
+            return redirect(same_site_path(request.args.get("next"), default=_start_page(user)))
         # The same words for an unknown email, a wrong password and an account that waits (no enumeration).
         form.form_errors.append(_("Wrong email or password."))
         form.form_errors.append(

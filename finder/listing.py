@@ -51,6 +51,18 @@ class Site:
 
 
 @dataclass
+class HoursOf:
+    """The weekly hours of one source: the service's own (``site`` None), or one of its sites."""
+
+    site: "Site | None"
+    schedules: list[Schedule]
+
+
+def _has_times(schedules: list[Schedule]) -> bool:
+    return any(row.opens_at and row.closes_at and row.freq in (None, "WEEKLY") for row in schedules)
+
+
+@dataclass
 class Listing:
     service: Service
     organization: Organization
@@ -116,6 +128,12 @@ class Listing:
         rows = self.schedules + [row for site in self.sites for row in site.schedules]
         notes = ((row.notes or "").strip() for row in rows if not (row.opens_at and row.closes_at))
         return list(dict.fromkeys(note for note in notes if note))
+
+    @property
+    def hours_by_source(self) -> list[HoursOf]:
+        """Return the service's own hours and each site's, apart (merging them would invent opening times)."""
+        found = [HoursOf(None, self.schedules)] if _has_times(self.schedules) else []
+        return found + [HoursOf(site, site.schedules) for site in self.sites if _has_times(site.schedules)]
 
     @property
     def confidential(self) -> bool:

@@ -13,7 +13,7 @@ from web.guidance import DETENTION_NEED, detention_steps, serialize_steps
 from web.languages import site_code
 from web.search import SearchProblem, run_search
 from web.urls import same_site_path
-from web.words import week_hours
+from web.words import labelled_hours
 
 bp = Blueprint("finder", __name__)
 
@@ -67,8 +67,7 @@ def provider(service_id: str):
     listing = load_listing(get_session(), service_id)
     if listing is None:
         abort(404)
-    schedules = listing.schedules + [schedule for site in listing.sites for schedule in site.schedules]
-    return render_template("finder/provider.html", listing=listing, week=week_hours(schedules))
+    return render_template("finder/provider.html", listing=listing, hours=labelled_hours(listing))
 
 
 @bp.route("/provider/<service_id>/report", methods=["GET", "POST"])

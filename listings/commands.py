@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from accounts.mailer import send_mail
 from finder.listing import STALE_AFTER
-from listings.changes import stale_services
+from listings.staleness import stale_services
 from models import ListingReminder, Membership, User
 from models.base import today
 from models.db import get_session

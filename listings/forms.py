@@ -1,10 +1,12 @@
-"""Forms of the listing pages: they check the shape of input; listings.changes holds the rules.
+"""Forms of the listing pages: they check the shape of input; the logic modules of listings hold the rules.
 
 Each edit form turns itself into field -> text (``values``) and back (``fill``), in the same
 text form as the history keeps, and carries the record's version in a hidden field. Fields made of
 several rows (phones, weekly hours, documents, notes on languages) have a ``text`` method that gives
 that canonical text and a ``show`` method that takes it back.
 """
+
+import json
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -25,8 +28,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from listings.changes import (
-    ListingError,
+from listings.codecs import (
     day_text,
     documents_text,
     hours_text,
@@ -40,10 +42,11 @@ from listings.changes import (
     phones_text,
     split_codes,
 )
+from listings.errors import ListingError
 from matching.engine import DAY_CODES
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
-from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, need_label
+from web.words import CAPACITY_LABELS, COST_LABELS, CREDENTIAL_LABELS, language_label, need_label
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DELIVERY_LABELS = {"in-person": _l("In person"), "remote": _l("Remote"), "both": _l("In person and remote")}
@@ -58,10 +61,43 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _language_codes(_form, field) -> None:
-    for code in split_codes(field.data or ""):
+def language_codes(_form, field) -> None:
+    """Refuse a language that is not a two- or three-letter code."""
+    for code in field.data or []:
         if not (code.isalpha() and 2 <= len(code) <= 3):
             raise ValidationError(_l("Languages are two- or three-letter codes, like es or hmn."))
+
+
+# Languages offered on the edit form, by name in the reader's language; a stored code not in this
+# list (from an import) is offered too, so that saving the form never drops it.
+LISTING_LANGUAGES = (
+    "am", "ar", "ase", "bn", "de", "en", "es", "fa", "fr", "gu", "ha", "he", "hi", "hmn", "ht", "it", "ja", "km",
+    "ko", "lo", "mix", "my", "ne", "pa", "pl", "ps", "pt", "ro", "ru", "rw", "so", "sq", "sw", "ti", "tl", "tr",
+    "uk", "ur", "uz", "vi", "yo", "yua", "zh",
+)  # fmt: skip
+
+
+def language_choices(codes: list[str]) -> list[SelectChoice]:
+    """Return the languages to pick from, by name in the reader's language (with any code already chosen)."""
+    every = dict.fromkeys([*LISTING_LANGUAGES, *codes])
+    return sorted((SelectChoice(code, language_label(code)) for code in every), key=lambda c: c.label.casefold())
+
+
+class LanguagesField(CheckboxesField):
+    """Languages spoken, picked by name; also reads "es, en" as typed by older forms and API clients."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = list(dict.fromkeys(code.lower() for value in valuelist for code in split_codes(value)))
+
+    def text(self) -> str:
+        return ",".join(sorted(self.data or []))
+
+    def show(self, value: str) -> None:
+        self.data = split_codes(value)
+        self.choices = language_choices(self.data)
 
 
 def _language_notes(form, field) -> None:
@@ -69,7 +105,7 @@ def _language_notes(form, field) -> None:
         notes = parse_language_notes(field.data or "")
     except ListingError as error:
         raise ValidationError(error.message) from None
-    codes = {code.lower() for code in split_codes(form.languages.data or "")}
+    codes = set(form.languages.data or [])
     for code in notes:
         if code not in codes:
             raise ValidationError(_("Add %(code)s to the languages above, or remove its line.", code=code))
@@ -211,9 +247,21 @@ class ListingForm(FlaskForm):
     """An edit form whose fields (all but the version) are listing fields of the same name."""
 
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    # The values the form was opened on, as JSON: what lets a save merge with one made since.
+    opened = HiddenField()
 
     def listing_fields(self) -> list:
-        return [field for field in self if field.name not in ("csrf_token", "version")]
+        return [field for field in self if field.name not in ("csrf_token", "version", "opened")]
+
+    def opened_values(self) -> dict[str, str] | None:
+        """Return the values the form was opened on, or None when it does not say (or says nonsense)."""
+        try:
+            values = json.loads(self.opened.data or "")
+        except ValueError:
+            return None
+        if not isinstance(values, dict) or not all(isinstance(value, str) for value in values.values()):
+            return None
+        return values
 
     def values(self) -> dict[str, str]:
         """Return the submitted fields as the text the pipeline stores."""
@@ -225,14 +273,12 @@ class ListingForm(FlaskForm):
                 found[field.name] = "yes" if field.data else "no"
             elif isinstance(field, SelectMultipleField):
                 found[field.name] = ",".join(sorted(field.data or []))
-            elif field.name == "languages":
-                found[field.name] = ",".join(sorted(code.lower() for code in split_codes(field.data or "")))
             else:
                 found[field.name] = (field.data or "").strip()
         return found
 
-    def fill(self, values: dict[str, str], version: int) -> None:
-        """Show stored values (GET)."""
+    def fill(self, values: dict[str, str], version: int, *, opened: dict[str, str] | None = None) -> None:
+        """Show values (the stored ones, or after a conflict the merge of both); ``opened`` defaults to them."""
         for field in self.listing_fields():
             value = values.get(field.name, "")
             if hasattr(field, "show"):
@@ -244,6 +290,8 @@ class ListingForm(FlaskForm):
             else:
                 field.data = value
         self.version.data = version
+        self.version.raw_data = [str(version)]
+        self.opened.data = json.dumps(opened if opened is not None else values)
 
 
 class OrganizationForm(ListingForm):
@@ -271,8 +319,10 @@ class ServiceForm(ListingForm):
     cost = SelectField(_l("Cost"))
     application_process = TextAreaField(_l("How to apply"), validators=[Length(max=5000)])
     delivery = SelectField(_l("In person or remote"))
-    languages = StringField(
-        _l("Languages"), description=_l("Codes separated by commas, like en, es, hmn."), validators=[_language_codes]
+    languages = LanguagesField(
+        _l("Languages"),
+        description=_l("Check every language staff speak with clients. Type to find one in the list."),
+        validators=[language_codes],
     )
     language_notes = LanguageNotesField(
         _l("Notes on languages"),
@@ -308,6 +358,7 @@ class ServiceForm(ListingForm):
         self.cost.choices = [SelectChoice("", _l("Not said")), *_choices(COST_LABELS)]
         self.delivery.choices = _choices(DELIVERY_LABELS)
         self.credentials.choices = [SelectChoice(kind, CREDENTIAL_LABELS[kind]) for kind in CREDENTIAL_KINDS]
+        self.languages.choices = language_choices(self.languages.data or [])
 
 
 class LocationForm(ListingForm):
@@ -361,13 +412,20 @@ class RejectForm(FlaskForm):
 
 
 def field_labels() -> dict:
-    """Return a label for every listing field, for history and review pages."""
+    """Return a label for every listing field, for history and review pages.
+
+    Keys are "resource_type.field" (a location's hours are not the service's) and, for old
+    callers, the bare field name (the first form's label).
+    """
     labels = {
         "capacity": _l("Capacity"),
         "capacity_stated_on": _l("Capacity stated on"),
         "assured_date": _l("Last confirmed correct"),
     }
-    for form in (OrganizationForm, ServiceForm, LocationForm):
+    for resource_type in ("capacity", "capacity_stated_on", "assured_date"):
+        labels[f"service.{resource_type}"] = labels[resource_type]
+    for resource_type, form in (("organization", OrganizationForm), ("service", ServiceForm),
+                                ("location", LocationForm)):  # fmt: skip
         for name in dir(form):
             unbound = getattr(form, name)
             if isinstance(unbound, UnboundField):
@@ -375,4 +433,24 @@ def field_labels() -> dict:
                 label = unbound.args[0] if unbound.args else unbound.kwargs.get("label")
                 if label is not None:
                     labels.setdefault(name, label)
+                    labels[f"{resource_type}.{name}"] = label
     return labels
+
+
+def shown_value(name: str, value: str) -> str:
+    """Return a stored field value as staff read it: credentials, needs, languages and cost in words."""
+    if not value:
+        return value
+    if name == "credentials":
+        return ", ".join(str(CREDENTIAL_LABELS.get(code, code)) for code in split_codes(value))
+    if name == "needs":
+        return ", ".join(need_label(code) for code in split_codes(value))
+    if name == "languages":
+        return ", ".join(language_label(code) for code in split_codes(value))
+    if name == "cost":
+        return str(COST_LABELS.get(value, value))
+    if name == "delivery":
+        return str(DELIVERY_LABELS.get(value, value))
+    if name == "capacity":
+        return str(CAPACITY_LABELS.get(value, value))
+    return value

@@ -3,10 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from listings.changes import split_codes
-from listings.forms import EMAIL_SHAPE, CheckboxesField
+from listings.forms import EMAIL_SHAPE, CheckboxesField, LanguagesField, language_choices, language_codes
 from listings.members import NewOrganization
 from matching.needs import get_taxonomy
 from web.words import need_label
@@ -15,12 +14,6 @@ MESSAGE_HINT = _l(
     "For example: “I am the office manager. Call the front desk at 214-555-0100 and ask for Ana.” "
     "A moderator checks before you can edit the listing."
 )
-
-
-def _language_codes(_form, field) -> None:
-    for code in split_codes(field.data or ""):
-        if not (code.isalpha() and 2 <= len(code) <= 3):
-            raise ValidationError(_l("Languages are two- or three-letter codes, like es or hmn."))
 
 
 def _message_field() -> TextAreaField:
@@ -74,8 +67,10 @@ class NewOrganizationForm(FlaskForm):
         validators=[DataRequired(_l("Enter the name of the service.")), Length(max=300)],
     )
     needs = CheckboxesField(_l("Needs this service meets"), validators=[DataRequired(_l("Choose at least one need."))])
-    languages = StringField(
-        _l("Languages"), description=_l("Codes separated by commas, like en, es, hmn."), validators=[_language_codes]
+    languages = LanguagesField(
+        _l("Languages"),
+        description=_l("Check every language staff speak with clients. Type to find one in the list."),
+        validators=[language_codes],
     )
     address_1 = StringField(_l("Street address"), validators=[DataRequired(_l("Enter the street address.")),
                                                               Length(max=300)])  # fmt: skip
@@ -104,13 +99,14 @@ class NewOrganizationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.needs.choices = [SelectChoice(need.code, need_label(need.code)) for need in get_taxonomy().needs.values()]
+        self.languages.choices = language_choices(self.languages.data or [])
 
     def new_organization(self) -> NewOrganization:
         """Return what was typed, trimmed."""
         text = {name: (self[name].data or "").strip() for name in (
             "name", "description", "website", "email", "phone", "service_name", "address_1", "address_2", "city",
             "state_province", "postal_code", "message")}  # fmt: skip
-        languages = sorted({code.lower() for code in split_codes(self.languages.data or "")})
+        languages = sorted(set(self.languages.data or []))
         return NewOrganization(
             **text, needs=sorted(self.needs.data or []), languages=languages, confidential=bool(self.confidential.data)
         )

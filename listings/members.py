@@ -20,7 +20,9 @@ from sqlmodel import Session
 from accounts.mailer import send_mail
 from accounts.users import EMAIL_SHAPE, create_user, find_user, normalize_email
 from geo import get_gazetteer
-from listings.changes import apply_changes, parts_of, read_values
+from listings.edits import apply_changes
+from listings.fields import read_values
+from listings.records import parts_of
 from matching.index import reindex_services
 from models import (
     Address,
@@ -34,7 +36,7 @@ from models import (
     ServiceAtLocation,
     User,
 )
-from models.base import utcnow
+from models.base import today, utcnow
 from referrals.access import organization_ids_of
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -181,7 +183,12 @@ def submit_new_organization(session: Session, *, user: User, new: NewOrganizatio
         session,
         resource_type="service",
         record=service,
-        changes={"needs": ",".join(sorted(new.needs)), "languages": ",".join(sorted(new.languages))},
+        # The person who writes a new listing has just checked it: creation counts as a confirmation.
+        changes={
+            "needs": ",".join(sorted(new.needs)),
+            "languages": ",".join(sorted(new.languages)),
+            "assured_date": today().isoformat(),
+        },
         updated_by=user.email,
         action="create",
     )
@@ -288,6 +295,7 @@ def approve_claim(session: Session, *, moderator: User, claim_id: str, dashboard
     if claim.kind == "new":
         organization.status = "published"
         organization.last_modified = utcnow()
+        _confirm_on_approval(session, organization_id=organization.id, requester=requester, moderator=moderator)
     claim.status, claim.reviewed_by, claim.reviewed_at = "approved", moderator.id, utcnow()
     session.flush()
     # Verifying changes nothing in the index, publishing does: refresh either way, it is cheap.
@@ -302,6 +310,20 @@ def approve_claim(session: Session, *, moderator: User, claim_id: str, dashboard
     )
     send_mail(session, to=requester.email, subject=_("Your request on Amparo was approved"), body=body)
     return claim
+
+
+def _confirm_on_approval(session: Session, *, organization_id: str, requester: User, moderator: User) -> None:
+    """Count a new organization's approval as a confirmation of its listing (no reminder on its first day)."""
+    services = session.execute(select(Service).where(Service.organization_id == organization_id)).scalars().all()
+    for service in services:
+        apply_changes(
+            session,
+            resource_type="service",
+            record=service,
+            changes={"assured_date": today().isoformat()},
+            updated_by=_("%(submitter)s (approved by %(moderator)s)", submitter=requester.email,
+                         moderator=moderator.email),
+        )  # fmt: skip
 
 
 def reject_claim(

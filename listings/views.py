@@ -1,7 +1,7 @@
 """Listing pages for NGO staff and moderators: dashboard, edit forms, history, review queue,
 claiming a listing or adding an organization, and an organization's members.
 
-All are noindex. Views read input, call one function of listings.changes and render or redirect;
+All are noindex. Views read input, call one function of a logic module and render or redirect;
 a record of an organization the user may not manage answers 404.
 """
 
@@ -9,32 +9,13 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from accounts.views import invitation_link
-from listings.changes import (
-    EditConflict,
-    ListingError,
-    approve_change,
-    changes_submitted_by,
-    confirm_listing,
-    field_changes,
-    find_record,
-    history_entry,
-    history_of,
-    open_reports,
-    organization_id_of,
-    organizations_of,
-    parts_of,
-    pending_changes,
-    read_values,
-    reject_change,
-    resolve_report,
-    restore,
-    set_capacity,
-    stale_services,
-    submit_changes,
-)
+from listings.edits import EditConflict, confirm_listing, set_capacity, submit_changes
+from listings.errors import ListingError
+from listings.fields import read_values
 from listings.forms import (
     ActionForm,
     CapacityForm,
@@ -43,7 +24,9 @@ from listings.forms import (
     RejectForm,
     ServiceForm,
     field_labels,
+    shown_value,
 )
+from listings.history import history_entry, history_of, restore
 from listings.member_forms import ClaimForm, ClaimRejectForm, InviteForm, NewOrganizationForm, OrganizationSearchForm
 from listings.members import (
     MemberError,
@@ -62,7 +45,27 @@ from listings.members import (
     submit_claim,
     submit_new_organization,
 )
+from listings.moderation import (
+    approve_change,
+    changes_submitted_by,
+    changes_waiting_for,
+    field_changes,
+    pending_changes,
+    reject_change,
+    waiting_change,
+    withdraw_change,
+)
 from listings.permissions import admins_only, can_manage, can_manage_members, managers_only, ngo_only
+from listings.records import (
+    find_record,
+    organization_id_of,
+    organizations_of,
+    parts_of,
+    public_pages_of,
+    record_names,
+)
+from listings.reports import open_reports, resolve_report
+from listings.staleness import stale_services
 from models import Organization
 from models.db import get_session
 from web.urls import site_url
@@ -70,6 +73,13 @@ from web.urls import site_url
 bp = Blueprint("listings", __name__, url_prefix="/manage")
 
 EDIT_FORMS = {"organization": OrganizationForm, "service": ServiceForm, "location": LocationForm}
+RECORD_KINDS = {"organization": _l("Organization"), "service": _l("Service"), "location": _l("Location")}
+
+
+@bp.app_template_global("shown_value")
+def _shown_value(name: str, value: str) -> str:
+    """Let listing templates show a stored value in words (credentials, needs, languages, cost)."""
+    return shown_value(name, value)
 
 
 def _managed(resource_type: str, resource_id: str) -> Any:
@@ -102,7 +112,7 @@ def dashboard():
 
 
 def _edit(resource_type: str, resource_id: str):
-    """Show and save an edit form; a stale version shows both versions and writes nothing."""
+    """Show and save an edit form; a save made since is merged, and a field both changed writes nothing."""
     record = _managed(resource_type, resource_id)
     form, conflict = EDIT_FORMS[resource_type](), None
     if form.validate_on_submit():
@@ -114,9 +124,12 @@ def _edit(resource_type: str, resource_id: str):
                 resource_id=resource_id,
                 values=form.values(),
                 version=form.version.data,
+                opened=form.opened_values(),
             )
         except EditConflict as error:
-            conflict, form.version.raw_data, form.version.data = error, [str(error.version)], error.version
+            conflict = error
+            # The form now holds the other person's saved values, except in the fields this person changed.
+            form.fill({**error.stored, **error.mine}, error.version, opened=error.stored)
         except ListingError as error:
             get_session().rollback()
             field = getattr(form, error.field or "", None)
@@ -135,16 +148,29 @@ def _edit(resource_type: str, resource_id: str):
         resource_type=resource_type,
         conflict=conflict,
         parts=parts,
+        public_pages=public_pages_of(get_session(), resource_type=resource_type, record=record),
+        waiting=changes_waiting_for(get_session(), resource_type=resource_type, resource_id=record.id),
+        action_form=ActionForm(),
+        field_changes=field_changes,
         field_labels=field_labels(),
     ), status
 
 
+def _edit_url(resource_type: str, resource_id: str) -> str:
+    """Return the edit page of an organization, service or location."""
+    return url_for(f"listings.edit_{resource_type}", **{f"{resource_type}_id": resource_id})
+
+
 def _flash_result(result) -> None:
+    if result.merged:
+        flash(_("Someone else saved this listing while you were editing it. Their changes are kept along with yours."))
     if result.published:
         flash(_("Saved. Your changes are public now."))
     if result.pending is not None:
         flash(_("Some changes are waiting for review by a moderator."))
-    if not result.published and result.pending is None:
+    if result.withdrawn:
+        flash(_("The earlier change to this field that was waiting for review is withdrawn."))
+    if not result.published and result.pending is None and not result.withdrawn:
         flash(_("Nothing changed."))
 
 
@@ -200,10 +226,13 @@ def history(organization_id: str):
     """Every recorded change to an organization's listings, with a restore button each."""
     organization = _managed("organization", organization_id)
     entries = history_of(get_session(), organization_id=organization_id)
+    records = [(entry.resource_type, entry.resource_id) for entry in entries]
     return render_template(
         "listings/history.html",
         organization=organization,
         entries=entries,
+        names=record_names(get_session(), records=records),
+        kinds=RECORD_KINDS,
         action_form=ActionForm(),
         field_labels=field_labels(),
     )
@@ -228,6 +257,24 @@ def restore_value(metadata_id: str):
     return redirect(url_for("listings.history", organization_id=organization_id))
 
 
+@bp.post("/changes/<change_id>/withdraw")
+@managers_only
+def withdraw(change_id: str):
+    """Withdraw a change that waits for review (a moderator can no longer approve it)."""
+    try:
+        change = waiting_change(get_session(), change_id=change_id)
+    except ListingError:
+        abort(404)
+    _managed(change.resource_type, change.resource_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    withdraw_change(get_session(), user=current_user, change_id=change_id)
+    flash(_("Withdrawn. A moderator will not see this change."))
+    if request.form.get("back") == "edit":
+        return redirect(_edit_url(change.resource_type, change.resource_id))
+    return redirect(url_for("listings.dashboard"))
+
+
 @bp.get("/review")
 @admins_only
 def review(reject_forms: dict | None = None, claim_reject_forms: dict | None = None):
@@ -236,12 +283,17 @@ def review(reject_forms: dict | None = None, claim_reject_forms: dict | None = N
 
     session = get_session()
     claim_reject_forms = claim_reject_forms or {}
+    changes = pending_changes(session)
+    records = [(change.resource_type, change.resource_id) for change, _organization, _user in changes]
     return render_template(
         "listings/review.html",
+        names=record_names(session, records=records),
+        kinds=RECORD_KINDS,
         claims=pending_claims(session),
-        claim_reject_form=lambda claim_id: claim_reject_forms.get(claim_id)
-        or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}"),
-        changes=pending_changes(session),
+        claim_reject_form=lambda claim_id: (
+            claim_reject_forms.get(claim_id) or ClaimRejectForm(formdata=None, prefix=f"claim-{claim_id}")
+        ),
+        changes=changes,
         reports=open_reports(session),
         stale=stale_services(session, stale_after=STALE_AFTER),
         reject_forms=reject_forms or {},
@@ -294,7 +346,6 @@ def resolve(report_id: str):
 
 
 # Claiming a listing, adding an organization, and their review.
-
 
 
 @bp.get("/claim")

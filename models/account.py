@@ -19,7 +19,10 @@ MEMBERSHIP_ROLES = ("owner", "editor")
 class User(SQLModel, table=True):
     """A staff account. The email is stored lower-cased; the password only as an argon2 hash."""
 
-    __table_args__ = (CheckConstraint("role IN ('admin', 'ngo', 'caseworker')", name="ck_user_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'ngo', 'caseworker')", name="ck_user_role"),
+        CheckConstraint("referral_emails IN ('each', 'digest')", name="ck_user_referral_emails"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     email: str = Field(max_length=254, unique=True)
     password_hash: str = Field(max_length=200)
@@ -31,6 +34,9 @@ class User(SQLModel, table=True):
     # password or a password reset sets both back.
     failed_logins: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     login_blocked_until: datetime | None = None
+    # Emails about referral status changes: "each" change at once, or a daily "digest".
+    referral_emails: str = Field(default="each", max_length=10)
+    referral_digest_at: datetime | None = None  # the last digest sent
 
     # What Flask-Login asks of a user (is_active is the column above).
     @property

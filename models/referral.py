@@ -15,6 +15,7 @@ from models.base import new_id, utcnow
 CONTACT_PREFERENCES = ("phone", "text", "email", "client-calls")
 REFERRAL_STATUSES = (
     "sent",  # made by the caseworker, not yet seen by the provider
+    "tracked",  # to a provider that does not receive referrals on Amparo: the caseworker follows it up
     "received",
     "contacted",
     "appointment",
@@ -81,6 +82,8 @@ class ReferralItem(SQLModel, table=True):
     status: str = Field(default="sent", max_length=20)
     status_at: datetime = Field(default_factory=utcnow)
     first_response_at: datetime | None = None
+    # The provider did not receive referrals on Amparo when it was sent: the caseworker sets its status.
+    tracked: bool = False
 
 
 class ReferralEvent(SQLModel, table=True):

@@ -1,6 +1,8 @@
-"""``flask referrals purge``: erase client details a set time after referrals close.
+"""``flask referrals purge``: erase client details a set time after referrals close;
+``flask referrals digest``: the caseworkers' daily email about their referrals.
 
-Run it once a day from a scheduler (cron or a systemd timer); running it twice does no harm.
+Run both once a day from a scheduler (cron or a systemd timer); running purge twice does no harm,
+and digest covers what happened since the last one it sent each caseworker.
 """
 
 import click
@@ -8,9 +10,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models.db import get_session
+from referrals.notices import send_digests
 from referrals.workflow import ABANDONED_AFTER_DAYS, purge
 
-referrals_cli = click.Group("referrals", help="Referrals: erase client details on schedule.")
+referrals_cli = click.Group("referrals", help="Referrals: erase client details, send daily digests.")
 
 
 @referrals_cli.command("purge")
@@ -30,3 +33,16 @@ def purge_command(days: int | None) -> None:
         f"Client details erased from {erased} referral(s) closed more than {days} days ago "
         f"or without any update for {ABANDONED_AFTER_DAYS} days."
     )
+
+
+@referrals_cli.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """Email each caseworker the day's status changes (if they chose a digest) and their stale referrals."""
+    sent = send_digests(
+        get_session(),
+        stale_days=int(current_app.config["REFERRAL_STALE_DAYS"]),
+        # No request here to build a link from: the site's address, as `flask listings remind` does.
+        dashboard_url=current_app.config["SITE_URL"].rstrip("/") + "/work/dashboard",
+    )
+    click.echo(f"Digests sent: {sent}.")

@@ -92,3 +92,21 @@ class EraseForm(FlaskForm):
         _l("Yes, erase the client's name, phone, email and notes for good"),
         validators=[DataRequired(_l("Check the box to confirm. Erased details cannot be brought back."))],
     )
+
+
+class TrackedStatusForm(FlaskForm):
+    """The status of an item the caseworker tracks (a provider not on Amparo)."""
+
+    status = SelectField(_l("Status"), validate_choice=False)
+
+
+class EmailChoiceForm(FlaskForm):
+    """How a caseworker hears of status changes."""
+
+    referral_emails = RadioField(
+        _l("Emails when a provider changes a status"),
+        choices=[
+            SelectChoice("each", _l("An email for each change")),
+            SelectChoice("digest", _l("One email a day, with every change")),
+        ],
+    )

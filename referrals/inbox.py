@@ -15,9 +15,11 @@ from referrals.access import item_for_provider, organization_ids_of
 from referrals.codes import format_code
 from referrals.forms import ActionForm
 from referrals.inbox_forms import InboxFilterForm, StatusForm
+from referrals.notices import notify_status_change
 from referrals.reports import referral_report, report_csv
 from referrals.status import StatusError, incoming, incoming_details, mark_received, set_status
 from referrals.words import CONTACT_LABELS, STATUS_LABELS
+from web.urls import site_url
 
 bp = Blueprint("inbox", __name__, url_prefix="/manage/referrals")
 
@@ -101,6 +103,7 @@ def update(item_id: str):
         except StatusError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
+            notify_status_change(get_session(), item=item, dashboard_url=site_url("referrals.dashboard"))
             flash(_("Status saved: %(status)s.", status=STATUS_LABELS[form.status.data]))
             return redirect(url_for("inbox.show", item_id=item_id))
     return _item_page(item, form, status=400)

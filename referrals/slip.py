@@ -27,7 +27,7 @@ from referrals.status import status_by_code
 from referrals.words import STATUS_LABELS
 from web.languages import BY_CODE, site_code
 from web.urls import public_url
-from web.words import day_names, hours_text
+from web.words import day_names, hours_text, labelled_hours
 
 bp = Blueprint("slip", __name__)
 
@@ -42,7 +42,7 @@ class SlipService:
     service_name: str
     provider_name: str
     listing: Listing | None
-    week: list[tuple[str, str]]
+    hours: list[tuple[str, list[tuple[str, str]]]]  # (whose hours, open days), the service's and each site's
     page_url: str
     qr: Markup
 
@@ -75,11 +75,9 @@ def slip_services(session, *, referral_id: str) -> list[SlipService]:
     found = []
     for service_id, service_name, provider_name in rows:
         listing = load_listing(session, service_id)
-        schedules = (listing.schedules + [s for site in listing.sites for s in site.schedules]) if listing else []
+        hours = labelled_hours(listing, days=open_hours) if listing else []
         page_url = public_url(url_for("finder.provider", service_id=service_id))
-        found.append(
-            SlipService(service_name, provider_name, listing, open_hours(schedules), page_url, qr_svg(page_url))
-        )
+        found.append(SlipService(service_name, provider_name, listing, hours, page_url, qr_svg(page_url)))
     return found
 
 

@@ -3,7 +3,7 @@ and what a provider and the public status lookup may read of a referral.
 
 A provider's note is client data, so it is encrypted; it must never hold a date of birth, an
 A-number or a Social Security number, and is refused (with a plain reason) when it seems to.
-Setting a status sends no email: the caseworker reads it on their dashboard.
+Setting a status emails the caseworker (referrals.notices), after the change is committed.
 """
 
 from dataclasses import dataclass
@@ -20,8 +20,8 @@ from referrals.access import item_for_provider
 from referrals.crypto import decrypt, encrypt
 from referrals.notes import note_problem
 
-# "sent" belongs to the caseworker who made the referral; a provider answers with the others.
-PROVIDER_STATUSES = tuple(status for status in REFERRAL_STATUSES if status != "sent")
+# "sent" and "tracked" belong to the caseworker who made the referral; a provider answers with the others.
+PROVIDER_STATUSES = tuple(status for status in REFERRAL_STATUSES if status not in ("sent", "tracked"))
 NOTE_MAX_LENGTH = 500
 INBOX_LIMIT = 500  # the newest; older ones are in the reports
 

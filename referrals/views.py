@@ -25,11 +25,21 @@ from flask_login import current_user, login_required
 
 from api.forms import SearchForm
 from finder.views import active_filters
+from matching.needs import get_taxonomy
 from models.db import get_session
-from referrals import lists, workflow
+from referrals import lists, notices, reach, workflow
 from referrals.access import agency_id_of, referral_for_caseworker
 from referrals.codes import format_code
-from referrals.forms import ActionForm, AddToListForm, EraseForm, ListNameForm, ReferralForm, ServiceForm
+from referrals.forms import (
+    ActionForm,
+    AddToListForm,
+    EmailChoiceForm,
+    EraseForm,
+    ListNameForm,
+    ReferralForm,
+    ServiceForm,
+    TrackedStatusForm,
+)
 from referrals.reports import referral_report, report_csv
 from referrals.words import CONTACT_LABELS, STATUS_LABELS
 from web.search import SearchProblem, run_search
@@ -81,10 +91,12 @@ def workspace():
     if not form.validate():
         return _page("work_search.html", 400, **context)
     try:
-        context["results"] = run_search(form, current_app.config)
+        context["results"] = results = run_search(form, current_app.config)
     except SearchProblem as problem:
         return _page("work_search.html", problem.status, **{**context, "problem": problem})
-    return _page("work_search.html", active_filters=active_filters(form), **context)
+    rows = results.get("results") or results.get("area_options") or []
+    receiving = reach.receiving_services(get_session(), service_ids=[row["service_id"] for row in rows])
+    return _page("work_search.html", active_filters=active_filters(form), receiving=receiving, **context)
 
 
 # Saved lists
@@ -205,6 +217,8 @@ def new_referral():
     form = ReferralForm()
     if request.method == "GET":
         form.services.data = request.args.getlist("service")
+        # The need searched for in the workspace comes along, checked (and its group shown open).
+        form.needs.data = [code for code in request.args.getlist("need") if code in get_taxonomy()]
     elif form.validate_on_submit():
         try:
             referral = workflow.create_referral(
@@ -220,11 +234,21 @@ def new_referral():
         except workflow.ReferralError as error:
             form[error.field or "services"].errors.append(error.message)
         else:
-            workflow.notify_providers(get_session(), referral=referral, inbox_url=site_url("inbox.index"))
-            flash(_("Referral sent. The providers have been told by email (without the client's details)."))
+            _tell_providers(referral)
             return redirect(url_for(".referral", referral_id=referral.id))
     chosen = workflow.chosen_services(get_session(), service_ids=form.services.data or [])
-    return _page("work_referral_new.html", 400 if form.errors else 200, form=form, chosen=chosen)
+    receiving = reach.receiving_services(get_session(), service_ids=[service.id for service, _o in chosen])
+    return _page("work_referral_new.html", 400 if form.errors else 200, form=form, chosen=chosen, receiving=receiving)
+
+
+def _tell_providers(referral) -> None:
+    """Email the providers on Amparo, and tell the caseworker which ones they must call."""
+    told = workflow.notify_providers(get_session(), referral=referral, inbox_url=site_url("inbox.index"))
+    tracked = workflow.tracked_items(get_session(), referral=referral)
+    if told:
+        flash(_("Referral sent. The providers on Amparo have been told by email (without the client's details)."))
+    if tracked:
+        flash(_("Not on Amparo yet: call them; the slip gives your client the details. You set their status here."))
 
 
 def _client_details(form: ReferralForm) -> workflow.ClientDetails:
@@ -262,7 +286,29 @@ def _referral_page(referral, status: int = 200, erase_form: EraseForm | None = N
         slip_url=url_for("slip.print_slip", referral_id=referral.id),
         action_form=ActionForm(),
         erase_form=erase_form or EraseForm(),
+        caseworker_statuses=workflow.CASEWORKER_STATUSES,
     )
+
+
+@bp.post("/referrals/<referral_id>/items/<item_id>/status")
+@caseworkers_only
+def tracked_status(referral_id: str, item_id: str):
+    """Set the status of a provider the caseworker follows up themselves (not on Amparo)."""
+    referral = _own_referral(referral_id)
+    form = TrackedStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        workflow.set_tracked_status(
+            get_session(), caseworker=current_user, referral=referral, item_id=item_id, status=form.status.data
+        )
+    except LookupError:
+        abort(404)
+    except workflow.ReferralError as error:
+        flash(error.message)
+        return _referral_page(referral, 400)
+    flash(_("Status saved: %(status)s.", status=STATUS_LABELS[form.status.data]))
+    return redirect(url_for(".referral", referral_id=referral.id))
 
 
 @bp.post("/referrals/<referral_id>/erase")
@@ -299,7 +345,21 @@ def dashboard():
         get_session(), agency_id=g.agency_id, stale_days=current_app.config["REFERRAL_STALE_DAYS"], page=page
     )
     pages = max((total + workflow.DASHBOARD_PAGE_SIZE - 1) // workflow.DASHBOARD_PAGE_SIZE, 1)
-    return _page("work_dashboard.html", views=views, total=total, page=page, pages=pages)
+    email_form = EmailChoiceForm(formdata=None, referral_emails=current_user.referral_emails)
+    return _page("work_dashboard.html", views=views, total=total, page=page, pages=pages, email_form=email_form)
+
+
+@bp.post("/emails")
+@caseworkers_only
+def email_choice():
+    """Choose an email for each status change, or one a day."""
+    form = EmailChoiceForm()
+    if not form.validate_on_submit() or form.referral_emails.data not in notices.EMAIL_CHOICES:
+        abort(400)
+    notices.set_email_choice(get_session(), user=current_user, choice=form.referral_emails.data)
+    flash(_("Saved. You will get an email for each change.") if form.referral_emails.data == "each"
+          else _("Saved. You will get one email a day."))  # fmt: skip
+    return redirect(url_for(".dashboard"))
 
 
 @bp.get("/reports")

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
     "sent": _l("Sent"),
+    "tracked": _l("Tracked by the caseworker"),
     "received": _l("Received"),
     "contacted": _l("Contacted"),
     "appointment": _l("Appointment made"),

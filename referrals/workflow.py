@@ -18,12 +18,13 @@ from sqlmodel import Session
 from accounts.mailer import send_mail
 from accounts.users import EMAIL_SHAPE
 from matching.needs import get_taxonomy
-from models import Membership, Organization, Referral, ReferralEvent, ReferralItem, Service, User
+from models import Organization, Referral, ReferralEvent, ReferralItem, Service, User
 from models.base import utcnow
-from models.referral import CONTACT_PREFERENCES, FINAL_STATUSES
+from models.referral import CONTACT_PREFERENCES, FINAL_STATUSES, REFERRAL_STATUSES
 from referrals.codes import new_code
 from referrals.crypto import decrypt, encrypt
 from referrals.notes import alias_problem, note_problem
+from referrals.reach import inbox_readers, receiving_organizations
 
 NOTE_MAX_LENGTH = 500
 ALIAS_MAX_LENGTH = 60
@@ -150,7 +151,11 @@ def create_referral(
     contact_preference: str,
     client: ClientDetails,
 ) -> Referral:
-    """Check and save a referral (one item per service, each "sent"); the client's details only encrypted."""
+    """Check and save a referral; the client's details only encrypted.
+
+    Each service gets an item: "sent" when its provider receives referrals on Amparo, else
+    "tracked" (the caseworker calls them and sets the status).
+    """
     chosen = find_services(session, service_ids=service_ids)
     taxonomy = get_taxonomy()
     if not needs:
@@ -176,11 +181,21 @@ def create_referral(
     )
     session.add(referral)
     session.flush()
+    receiving = receiving_organizations(session, organization_ids=[service.organization_id for service, _o in chosen])
     for service, _organization in chosen:
-        item = ReferralItem(referral_id=referral.id, service_id=service.id, provider_id=service.organization_id)
+        tracked = service.organization_id not in receiving
+        item = ReferralItem(
+            referral_id=referral.id,
+            service_id=service.id,
+            provider_id=service.organization_id,
+            status="tracked" if tracked else "sent",
+            tracked=tracked,
+        )
         session.add(item)
         session.flush()
-        session.add(ReferralEvent(referral_item_id=item.id, status="sent", by_user_id=caseworker.id, at=item.status_at))
+        session.add(
+            ReferralEvent(referral_item_id=item.id, status=item.status, by_user_id=caseworker.id, at=item.status_at)
+        )
     try:
         session.commit()
     except IntegrityError as error:  # the code was taken between the check and the insert
@@ -191,16 +206,16 @@ def create_referral(
 
 
 def notify_providers(session: Session, *, referral: Referral, inbox_url: str) -> int:
-    """Email every member of each receiving organization that a referral arrived (no client data); return how many."""
+    """Email the members who can read each receiving provider's inbox that a referral arrived (no client data).
+
+    Return how many emails were sent. Providers whose item the caseworker tracks are not written to.
+    """
     provider_ids = session.execute(
-        select(ReferralItem.provider_id).where(ReferralItem.referral_id == referral.id).distinct()
-    ).scalars()
-    addresses = session.execute(
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organization_id.in_(list(provider_ids)), User.is_active)
+        select(ReferralItem.provider_id)
+        .where(ReferralItem.referral_id == referral.id, ReferralItem.tracked.is_(False))
         .distinct()
     ).scalars()
+    addresses = inbox_readers(session, organization_ids=list(provider_ids))
     # The reader's language is unknown: the email says it in English, then in Spanish.
     parts = []
     for locale in ("en", "es"):
@@ -221,6 +236,36 @@ def notify_providers(session: Session, *, referral: Referral, inbox_url: str) ->
         send_mail(session, to=address, subject=english_subject, body=body)
         sent += 1
     return sent
+
+
+def tracked_items(session: Session, *, referral: Referral) -> list[ReferralItem]:
+    """Return the items of a referral that the caseworker follows up (providers not on Amparo)."""
+    rows = session.execute(
+        select(ReferralItem).where(ReferralItem.referral_id == referral.id, ReferralItem.tracked.is_(True))
+    )
+    return list(rows.scalars())
+
+
+# Statuses a caseworker sets on an item to a provider that does not receive referrals on Amparo.
+CASEWORKER_STATUSES = tuple(status for status in REFERRAL_STATUSES if status not in ("sent", "received"))
+
+
+def set_tracked_status(session: Session, *, caseworker: User, referral: Referral, item_id: str, status: str) -> None:
+    """Set the status of a referral item the caseworker tracks (a provider not on Amparo), and commit."""
+    item = session.get(ReferralItem, item_id)
+    if item is None or item.referral_id != referral.id or not item.tracked:
+        raise LookupError(item_id)
+    if status not in CASEWORKER_STATUSES:
+        raise ReferralError(_("Choose a status from the list."), field="status")
+    if status == item.status:
+        return
+    now = utcnow()
+    item.status, item.status_at = status, now
+    session.add(ReferralEvent(referral_item_id=item.id, status=status, by_user_id=caseworker.id, at=now))
+    session.flush()
+    statuses = session.execute(select(ReferralItem.status).where(ReferralItem.referral_id == referral.id)).scalars()
+    referral.closed_at = (referral.closed_at or now) if all(code in FINAL_STATUSES for code in statuses) else None
+    session.commit()
 
 
 def erase_client_details(session: Session, *, referral: Referral, now: datetime | None = None) -> None:

@@ -81,6 +81,7 @@ ROUTES = [
     ("POST", "/manage/services/<service_id>/confirm", LISTING),
     ("GET", "/manage/organizations/<organization_id>/history", LISTING),
     ("POST", "/manage/history/<metadata_id>/restore", LISTING),
+    ("POST", "/manage/changes/<change_id>/withdraw", LISTING),
     # Claims, new organizations, members.
     ("GET", "/manage/claim", NGO_ONLY),
     ("GET", "/manage/claim/<organization_id>", NGO_ONLY),
@@ -121,6 +122,8 @@ ROUTES = [
     ("GET", "/work/referrals/<referral_id>/slip", SLIP),
     ("POST", "/work/referrals/<referral_id>/close", WORK_OWN),
     ("POST", "/work/referrals/<referral_id>/erase", WORK_OWN),
+    ("POST", "/work/referrals/<referral_id>/items/<item_id>/status", WORK_OWN),
+    ("POST", "/work/emails", WORK),
     ("GET", "/work/reports", WORK),
     ("GET", "/work/reports.csv", WORK),
 ]
@@ -157,6 +160,8 @@ POST_DATA = {
     "/manage/organizations/<organization_id>/members": {"email": "new@example.org", "role": "editor"},
     "/manage/referrals/<item_id>": {"status": "contacted", "note": ""},
     "/work/lists": {"name": "Asylum, Dallas"},
+    "/work/referrals/<referral_id>/items/<item_id>/status": {"status": "contacted"},
+    "/work/emails": {"referral_emails": "digest"},
     "/work/lists/add": {"list_id": "{list_id}", "service_id": "{service_id}"},
     "/work/lists/<list_id>/rename": {"name": "Renamed"},
     "/work/lists/<list_id>/remove": {"service_id": "{service_id}"},
@@ -220,7 +225,8 @@ def world(app, session):
         saved = SavedList(user_id=users["caseworker A"].id, name="Asylum")
         session.add_all([entry, report, change, claim, invitation, referral, saved])
         session.flush()
-        item = ReferralItem(referral_id=referral.id, service_id=service.id, provider_id=org.id)
+        # Tracked by the caseworker too, so that the caseworker's status form has an item to set.
+        item = ReferralItem(referral_id=referral.id, service_id=service.id, provider_id=org.id, tracked=True)
         session.add_all([item, SavedListItem(saved_list_id=saved.id, service_id=b_service.id)])
         session.flush()
         session.add(ReferralEvent(referral_item_id=item.id, status="sent", by_user_id=users["caseworker A"].id))

@@ -113,7 +113,8 @@ def test_flask_users_create_explains_a_broken_rule_and_exits_1(runner, session):
 def test_logging_in_opens_the_dashboard_with_email_role_and_organizations(client, staff):
     response = _log_in(client)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account/"
+    # NGO staff land on their listings; the account page is one link away.
+    assert response.headers["Location"] == "/manage/"
     page = client.get("/account/").get_data(as_text=True)
     assert EMAIL in page
     assert "Organization staff" in page
@@ -156,10 +157,10 @@ def test_an_inactive_user_cannot_log_in_and_is_logged_out(client, staff, session
     ("next_url", "landing"),
     [
         ("/account/?tab=1", "/account/?tab=1"),
-        ("https://evil.example/", "/account/"),
-        ("//evil.example/", "/account/"),
-        ("/\\evil.example/", "/account/"),
-        ("javascript:alert(1)", "/account/"),
+        ("https://evil.example/", "/manage/"),
+        ("//evil.example/", "/manage/"),
+        ("/\\evil.example/", "/manage/"),
+        ("javascript:alert(1)", "/manage/"),
     ],
 )
 def test_login_goes_back_only_to_a_page_of_this_site(client, staff, next_url, landing):

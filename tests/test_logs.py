@@ -14,6 +14,15 @@ def test_request_lines_lose_their_query_strings():
     assert "GET /search HTTP/1.1" in message
 
 
+def test_request_lines_lose_the_tokens_of_invitation_and_reset_links():
+    for path in ("/account/invitations/s3cr3t-Token_x", "/account/reset/s3cr3t-Token_x?next=/"):
+        record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s %s',
+                                   ("127.0.0.1", f"GET {path} HTTP/1.1", "200", "-"), None)  # fmt: skip
+        DropQueryStrings().filter(record)
+        assert "s3cr3t" not in record.getMessage()
+        assert "/account/" in record.getMessage()
+
+
 def test_an_unexpected_error_during_a_search_logs_no_place(client, monkeypatch, caplog):
     import web.search
 

@@ -18,7 +18,7 @@ from models import (
     Service,
     User,
 )
-from models.base import utcnow
+from models.base import today, utcnow
 from tests.factories import make_service
 
 PASSWORD = "correct horse battery"
@@ -300,6 +300,23 @@ def test_a_new_organization_is_hidden_until_approved_then_it_is_searchable(app, 
     assert "Casa Nueva Legal" in names()
     assert "Free asylum consultations" in public.get(f"/provider/{service.id}").get_data(as_text=True)
     assert public.get(f"/api/hsds/organizations/{organization.id}").status_code == 200
+
+
+def test_a_new_organization_gets_no_reminder_on_the_day_it_is_approved(app, client, session, world):
+    from listings.commands import queue_reminders
+
+    _submit_new_organization(client)
+    claim = session.execute(select(OrganizationClaim)).scalar_one()
+    moderator = _log_in(app.test_client(), "admin@example.org")
+    assert _post(moderator, f"/manage/review/claims/{claim.id}/approve").status_code == 302
+    service = session.execute(select(Service).where(Service.organization_id == claim.organization_id)).scalar_one()
+    assert _fresh(session, Service, service.id).assured_date == today()
+    with app.test_request_context():
+        queue_reminders(session, manage_url="x")
+    reminders = session.execute(
+        select(OutboxMessage.to_address).where(OutboxMessage.subject == "Are your Amparo listings still correct?")
+    ).scalars()
+    assert "new@example.org" not in list(reminders)
 
 
 def test_a_new_organization_records_who_created_each_field(client, session, world):

@@ -199,7 +199,7 @@ def test_a_client_who_will_call_shows_no_phone_or_email(app, client, session, wo
     assert "ABCD-2345" in html
 
 
-def test_setting_a_status_records_an_encrypted_note_and_sends_no_email(client, session, world):
+def test_setting_a_status_records_an_encrypted_note_and_emails_the_caseworker_no_client_data(client, session, world):
     log_in(client, "a@example.org")
     outbox_before = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
     note = "Called her, appointment on Tuesday at 10."
@@ -216,7 +216,13 @@ def test_setting_a_status_records_an_encrypted_note_and_sends_no_email(client, s
     assert event.note_enc
     assert note not in event.note_enc
     assert note in client.get(f"/manage/referrals/{item.id}").get_data(as_text=True)
-    assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == outbox_before
+    assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == outbox_before + 1
+    email = session.execute(select(OutboxMessage).order_by(OutboxMessage.created_at.desc())).scalars().first()
+    assert email.to_address == "cw@example.org"
+    assert "K7M4-…" in email.subject
+    assert "Appointment made" in email.body
+    for secret in (ALIAS, PHONE, EMAIL, NOTE, note, "Q2XP", "Alpha Legal", "Tuesday"):
+        assert secret not in email.subject + email.body
 
 
 def test_the_referral_closes_when_every_item_is_final_and_opens_again_when_one_moves_back(app, session, world):

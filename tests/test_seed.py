@@ -212,7 +212,8 @@ def test_a_seeded_listing_keeps_its_list_date_apart_and_counts_as_never_confirme
     from datetime import timedelta
 
     from accounts.users import create_user
-    from listings.changes import confirm_listing, stale_services
+    from listings.edits import confirm_listing
+    from listings.staleness import stale_services
     from models.base import today
 
     bundle = next(b for b in read_bundles() if b["key"] == "tx/human-rights-initiative-of-north-texas")

@@ -317,6 +317,25 @@ def week_hours(schedules: list) -> list[tuple[str, str]]:
     return [(names[day], hours_text(hours_on(hours, day))) for day in DAY_CODES]
 
 
+def hours_label(source, *, sites: int) -> str:
+    """Name whose hours a table shows: the service's own, or one site's (never a private site's address)."""
+    if source.site is None:
+        return _("Hours of this service")
+    location = source.site.location
+    if sites == 1 or location.confidential:
+        return _("Opening hours of the location")
+    address = source.site.address or {}
+    place = location.name or address.get("address_1") or address.get("city")
+    return _("Opening hours at %(place)s", place=place) if place else _("Opening hours of the location")
+
+
+def labelled_hours(listing, *, days=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return (label, [(day name, hours)]) per source of hours: the service's, then each site's."""
+    days = days or week_hours
+    sites = len(listing.sites)
+    return [(hours_label(source, sites=sites), days(source.schedules)) for source in listing.hours_by_source]
+
+
 def reason_text(reason: Reason) -> str:
     """Word one reason."""
     p = reason.params

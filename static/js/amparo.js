@@ -75,6 +75,32 @@
     savedList();
     clearOnExit();
     lazyMap();
+    filterLists();
+  }
+
+  /* A box that narrows a long list of checkboxes as one types (the list works without it). */
+  function fold(text) {
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function filterLists() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-filter-list]"), function (box) {
+      var list = document.getElementById(box.getAttribute("data-filter-list"));
+      var empty = document.querySelector("[data-filter-empty='" + list.id + "']");
+      box.addEventListener("input", function () {
+        var wanted = fold(box.value.trim());
+        var shown = 0;
+        Array.prototype.forEach.call(list.children, function (item) {
+          var checked = item.querySelector("input:checked");
+          var match = !wanted || checked || fold(item.textContent).indexOf(wanted) !== -1;
+          item.hidden = !match;
+          if (match) shown += 1;
+        });
+        if (empty) empty.hidden = shown > 0;
+      });
+      box.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") event.preventDefault();  /* Enter in the box must not save the form */
+      });
+    });
   }
 
   /* "Clear my list on Quick exit": a choice kept in this browser. On by default once a person

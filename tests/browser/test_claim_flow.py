@@ -7,14 +7,18 @@ Screenshots go to $AMPARO_SCREENSHOTS when it is set, for people to look at.
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlmodel import Session
 
 from accounts.users import create_user
+from listings.commands import queue_reminders
+from models import OutboxMessage
 from tests.browser.support import NEUTRAL_URL, PASSWORD, LiveServer, axe_report, log_in, serve
 from tests.conftest import _Database, _make_app
 from tests.factories import make_service
@@ -24,7 +28,9 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 NGO_EMAIL = "ana@esperanza.example.org"
+NEW_ORG_EMAIL = "luis@casanueva.example.org"
 NEW_DESCRIPTION = "Free asylum consultations every Wednesday, in Spanish and English."
+REMINDER = "Are your Amparo listings still correct?"
 SHOTS = Path(os.environ["AMPARO_SCREENSHOTS"]) if os.environ.get("AMPARO_SCREENSHOTS") else None
 
 
@@ -39,9 +45,12 @@ def live_server(tmp_path_factory):
                 languages=["es", "en"], cost="free",
             )  # fmt: skip
             create_user(session, email="moderator@example.org", password=PASSWORD, role="admin")
+            create_user(session, email=NEW_ORG_EMAIL, password=PASSWORD, role="ngo")
         app = _make_app(database, QUICK_EXIT_URL=NEUTRAL_URL)
         with serve(app) as url:
-            yield LiveServer(url=url, services={"clinic": clinic.id})
+            found = LiveServer(url=url, services={"clinic": clinic.id})
+            found.app, found.engine = app, database.engine
+            yield found
     finally:
         database.drop()
 
@@ -126,4 +135,44 @@ def test_the_members_page_invites_a_colleague(guard, live_server):
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         assert axe_report(page, axe) is None, f"members at {viewport['width']}px"
+    guard.assert_all_local()
+
+
+def test_a_new_organization_gets_no_reminder_the_day_it_is_approved(guard, live_server):
+    # Issue 13: `flask listings remind` told a brand-new organization nobody had confirmed it for six months.
+    ngo = guard.page(viewport=PHONE)
+    log_in(ngo, live_server.url, NEW_ORG_EMAIL)
+    ngo.goto(live_server("/manage/organizations/new"))
+    ngo.fill("#name", "Casa Nueva Legal")
+    ngo.fill("#phone", "214-555-0199")
+    ngo.fill("#service_name", "Free asylum consultations")
+    ngo.locator("input[name=needs][value=asylum]").check()
+    # Languages are picked by name: typing narrows the list, then a box is checked.
+    ngo.fill("#languages-filter", "span")
+    expect(ngo.locator("#languages-list li:visible")).to_have_count(1)
+    ngo.get_by_label("Spanish", exact=True).check()
+    ngo.fill("#languages-filter", "")
+    ngo.get_by_label("English", exact=True).check()
+    ngo.fill("#address_1", "12 Elm St")
+    ngo.fill("#city", "Dallas")
+    ngo.fill("#state_province", "TX")
+    ngo.fill("#postal_code", "75201")
+    ngo.fill("#message", "I am the director. Call the office and ask for Luis.")
+    ngo.get_by_role("button", name="Send for review").click()
+    ngo.wait_for_url(re.compile(r"/manage/$"))
+
+    moderator = guard.page(viewport=DESKTOP)
+    log_in(moderator, live_server.url, "moderator@example.org")
+    moderator.goto(live_server("/manage/review"))
+    moderator.locator("section.card", has_text="Casa Nueva Legal").get_by_role("button", name="Approve").click()
+    expect(moderator.get_by_text("Approved. The requester is now an owner.")).to_be_visible()
+
+    with live_server.app.test_request_context(), Session(live_server.engine) as session:
+        queue_reminders(session, manage_url=live_server("/manage/"))
+        reminded = session.execute(select(OutboxMessage.to_address).where(OutboxMessage.subject == REMINDER)).scalars()
+        assert NEW_ORG_EMAIL not in list(reminded)
+    ngo.goto(live_server("/manage/"))
+    expect(ngo.locator("section", has_text="Casa Nueva Legal")).to_contain_text(
+        f"Last confirmed correct on {date.today().isoformat()}"
+    )
     guard.assert_all_local()

@@ -32,6 +32,7 @@ ORGANIZATIONS = {
     "rename": ("Alpha Legal", "alpha@example.org"),
     "restore": ("Beta Help", "beta@example.org"),
     "conflict": ("Gamma Clinic", "gamma@example.org"),
+    "merge": ("Delta Aid", "delta@example.org"),
     "stale": ("Stale Clinic", "stale@example.org"),
 }
 
@@ -91,7 +92,7 @@ def test_a_sensitive_edit_waits_for_review_and_once_approved_is_public(guard, li
     service_id = live_server.services["rename"]
     owner = _logged_in(guard, live_server, owner_email)
     owner.goto(live_server("/manage/"))
-    owner.get_by_role("link", name=name, exact=True).click()
+    owner.locator("h2").get_by_role("link", name=name, exact=True).click()
     owner.fill("#name", "Alpha Immigration Law")
     _save(owner)
     expect(owner.locator("[role=status]")).to_contain_text("waiting for review")
@@ -135,12 +136,12 @@ def test_restoring_an_earlier_description_from_history_puts_it_back_on_the_publi
     owner.goto(live_server("/manage/"))
     owner.locator("section", has_text=name).get_by_role("link", name="History of changes").click()
     row = owner.locator("tbody tr", has_text="Oops: this text was meant")
-    expect(row.locator("td").nth(3)).to_have_text(original)
+    expect(row.locator("td").nth(4)).to_have_text(original)
     row.get_by_role("button", name="Restore the earlier value").click()
     owner.wait_for_load_state()
     expect(owner.locator("[role=status]")).to_contain_text("Saved. Your changes are public now.")
     # The restore is itself a recorded change.
-    expect(owner.locator("tbody tr").first.locator("td").nth(4)).to_have_text(original)
+    expect(owner.locator("tbody tr").first.locator("td").nth(5)).to_have_text(original)
 
     public.reload()
     expect(public.locator("main")).to_contain_text(original)
@@ -167,23 +168,81 @@ def test_the_second_of_two_conflicting_edits_sees_both_versions_and_nothing_is_l
     alert = second.locator("[role=alert]")
     expect(alert).to_contain_text("Someone else saved this listing while you were editing it.")
     saved_row = alert.locator("tbody tr", has_text="Description")
-    expect(saved_row.locator("td").nth(1)).to_have_text("Walk-in clinic on Mondays.")
+    expect(saved_row.locator("td").nth(1)).to_contain_text("Walk-in clinic on Mondays.")
+    expect(saved_row.locator("td").nth(1)).to_contain_text(f"Saved by {owner_email} on")
     expect(saved_row.locator("td").nth(2)).to_have_text("Appointments only, call first.")
-    # Their text is still in the form, and nothing of the first save was overwritten.
+    # Only the field both changed is listed; the form holds the first save's documents and the second's text.
+    expect(alert.locator("tbody tr")).to_have_count(1)
     expect(second.locator("#description")).to_have_value("Appointments only, call first.")
+    expect(second.locator("#documents")).to_have_value("Any letter from immigration court\nPassport")
     public = guard.page(viewport=PHONE)
     public.goto(live_server(f"/provider/{service_id}"))
     expect(public.locator("main")).to_contain_text("Walk-in clinic on Mondays.")
     expect(public.locator("main")).to_contain_text("Any letter from immigration court")
     expect(public.locator("main")).not_to_contain_text("Appointments only")
 
-    # Having seen both, the second person keeps the first one's documents and saves their description.
-    second.fill("#documents", "Passport\nAny letter from immigration court")
+    # Having seen both, the second person saves their description; the first one's documents stay.
     _save(second)
     expect(second.locator("[role=status]")).to_contain_text("Saved.")
     public.reload()
     expect(public.locator("main")).to_contain_text("Appointments only, call first.")
     expect(public.locator("main")).to_contain_text("Any letter from immigration court")
+    guard.assert_all_local()
+
+
+def test_two_people_changing_different_fields_both_keep_their_change(guard, live_server):
+    # Issue 13: the second save held the old empty description, and saving it again wiped the first one's text.
+    _name, owner_email = ORGANIZATIONS["merge"]
+    service_id = live_server.services["merge"]
+    url = live_server(f"/manage/services/{service_id}")
+    first = _logged_in(guard, live_server, owner_email)
+    second = _logged_in(guard, live_server, ADMIN)
+    first.goto(url)
+    second.goto(url)
+
+    first.fill("#description", "Free consultations for asylum seekers.")
+    _save(first)
+    expect(first.locator("[role=status]")).to_contain_text("Saved.")
+
+    second.fill("#hours_notes", "Closed on public holidays.")
+    _save(second)
+    expect(second.locator("[role=status]")).to_contain_text("Their changes are kept along with yours.")
+    expect(second.locator("#description")).to_have_value("Free consultations for asylum seekers.")
+    expect(second.locator("#hours_notes")).to_have_value("Closed on public holidays.")
+
+    public = guard.page(viewport=PHONE)
+    public.goto(live_server(f"/provider/{service_id}"))
+    expect(public.locator("main")).to_contain_text("Free consultations for asylum seekers.")
+    expect(public.locator("main")).to_contain_text("Closed on public holidays.")
+    guard.assert_all_local()
+
+
+def test_languages_are_picked_by_name_with_and_without_javascript(guard, live_server):
+    _name, owner_email = ORGANIZATIONS["merge"]
+    service_id = live_server.services["merge"]
+    url = live_server(f"/manage/services/{service_id}")
+    for javascript in (True, False):
+        page = _logged_in(guard, live_server, owner_email, java_script_enabled=javascript)
+        page.goto(url)
+        picker = page.locator("fieldset.language-picker")
+        if javascript:
+            picker.locator("input[type=search]").fill("viet")
+            expect(picker.locator("li:visible")).to_have_count(1)
+            picker.get_by_label("Vietnamese").check()
+        else:
+            # Without JavaScript: no search box, the whole list, by name.
+            expect(picker.locator("input[type=search]")).to_be_hidden()
+            expect(picker.get_by_label("Arabic")).to_be_visible()
+            picker.get_by_label("Arabic").check()
+        _save(page)
+        expect(page.locator("[role=status]")).to_contain_text("Saved.")
+    page.goto(url)
+    checked = page.locator("fieldset.language-picker input:checked")
+    expect(checked).to_have_count(2)
+    public = guard.page(viewport=PHONE)
+    public.goto(live_server(f"/provider/{service_id}"))
+    expect(public.locator("main")).to_contain_text("Vietnamese")
+    expect(public.locator("main")).to_contain_text("Arabic")
     guard.assert_all_local()
 
 

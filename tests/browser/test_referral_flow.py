@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlmodel import Session
 
 from accounts.users import create_user
-from models import Organization
+from models import Organization, OutboxMessage
 from tests.browser.support import NEUTRAL_URL, PASSWORD, LiveServer, axe_report, log_in, serve
 from tests.conftest import _Database, _make_app
 from tests.factories import make_service
@@ -73,7 +74,9 @@ def live_server(tmp_path_factory):
             services = {"clinic": clinic.id, "shelter": shelter.id}
         app = _make_app(database, QUICK_EXIT_URL=NEUTRAL_URL)
         with serve(app) as url:
-            yield LiveServer(url=url, services=services)
+            found = LiveServer(url=url, services=services)
+            found.engine = database.engine
+            yield found
     finally:
         database.drop()
 
@@ -179,4 +182,69 @@ def test_refer_print_in_spanish_provider_marks_contacted_caseworker_sees_it(guar
     _shot(client, "status-es-phone")
 
     assert not problems, "\n".join(problems)
+    guard.assert_all_local()
+
+
+def _emails_to(live_server, address: str) -> list[OutboxMessage]:
+    with Session(live_server.engine) as session:
+        return list(session.execute(select(OutboxMessage).where(OutboxMessage.to_address == address)).scalars())
+
+
+def test_a_provider_on_amparo_and_one_not_yet_get_different_statuses_and_the_caseworker_is_told(
+    guard, live_server
+):
+    # Issue 13: a referral to a provider without staff on Amparo said "the providers have been told".
+    caseworker = guard.page(viewport=DESKTOP)
+    log_in(caseworker, live_server.url, "cw@example.org")
+    clinic, shelter = live_server.services["clinic"], live_server.services["shelter"]
+    caseworker.goto(live_server(f"/work/referrals/new?service={clinic}&service={shelter}"))
+    services = caseworker.locator("fieldset", has_text="Services")
+    expect(services.locator("li", has_text="Clínica Legal Esperanza")).to_contain_text("Receives referrals on Amparo")
+    expect(services.locator("li", has_text="Safe Harbor Shelter")).to_contain_text(
+        "Not on Amparo yet: call them; the slip gives your client the details."
+    )
+    _shot(caseworker, "referral-new-desktop")
+    caseworker.locator("details.need-group summary").first.click()
+    caseworker.locator("input[name=needs][value=asylum]").check()
+    caseworker.locator("input[name=contact_preference][value=client-calls]").check()
+    caseworker.fill("#alias", ALIAS)
+    caseworker.get_by_role("button", name="Send the referral").click()
+    caseworker.wait_for_url(re.compile(r"/work/referrals/[0-9a-f-]{36}$"))
+    notices = caseworker.locator("[role=status], .notices, main").first
+    expect(notices).to_contain_text("The providers on Amparo have been told by email")
+    expect(notices).to_contain_text("Not on Amparo yet: call them")
+    code = re.search(r"[2-9A-Z]{4}-[2-9A-Z]{4}", caseworker.locator("h1").inner_text()).group(0)
+    clinic_card = caseworker.locator("li.card", has_text="Clínica Legal Esperanza")
+    shelter_card = caseworker.locator("li.card", has_text="Safe Harbor Shelter")
+    expect(clinic_card.locator(".tag")).to_have_text("Sent")
+    expect(shelter_card.locator(".tag")).to_have_text("Tracked by the caseworker")
+    expect(clinic_card.locator("select")).to_have_count(0)
+
+    # The caseworker called the shelter and sets its status.
+    shelter_card.locator("select").select_option("appointment")
+    shelter_card.get_by_role("button", name="Save status").click()
+    caseworker.wait_for_load_state()
+    expect(caseworker.locator("li.card", has_text="Safe Harbor Shelter").locator(".tag")).to_have_text(
+        "Appointment made"
+    )
+    _shot(caseworker, "referral-tracked-desktop")
+    caseworker.set_viewport_size(PHONE)
+    _shot(caseworker, "referral-tracked-phone")
+
+    # The clinic answers: the caseworker gets an email with half the code and the status, nothing else.
+    before = len(_emails_to(live_server, "cw@example.org"))
+    provider = guard.page(viewport=DESKTOP)
+    log_in(provider, live_server.url, "staff@example.org")
+    provider.goto(live_server("/manage/referrals/"))
+    provider.locator("tr", has_text=code).locator("a.code").click()
+    provider.select_option("#status", "contacted")
+    provider.get_by_role("button", name="Save status").click()
+    expect(provider.locator("main")).to_contain_text("Status saved: Contacted.")
+    emails = _emails_to(live_server, "cw@example.org")
+    assert len(emails) == before + 1
+    email = emails[-1]
+    assert code[:4] + "-…" in email.subject
+    assert "Contacted" in email.body
+    for secret in (ALIAS, code[5:], "Clínica Legal Esperanza", "Safe Harbor Shelter"):
+        assert secret not in email.subject + email.body
     guard.assert_all_local()
