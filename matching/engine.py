@@ -540,8 +540,9 @@ def _best_per_service(rows, query: SearchQuery, now: datetime, limit: int) -> tu
             service_id,
         )
         current = best.get(service_id)
-        if current is None or key < current[0]:
-            best[service_id] = (key, entry_id, distance, tuple(unknown))
+        # Two rows of a service with the same key (a site under two needs): the first need code, then row.
+        if current is None or (key, need_code, entry_id) < (current[0], current[4], current[1]):
+            best[service_id] = (key, entry_id, distance, tuple(unknown), need_code)
         if last is None and len(best) > limit:
             last = (k_unknown, k_general, k_languages, k_capacity, k_scope, k_inexact, k_a)
     return best, read, False
@@ -575,11 +576,11 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
     full = {
         row.id: row
         for row in connection.execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _ in shown]))
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _, _ in shown]))
         )
     }
-    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown in shown]
-    confirmed = sum(1 for key, _, _, _ in ranked if key[0] == 0)
+    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown, _ in shown]
+    confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
     return SearchResult(
         total=len(ranked),
         page=page,
@@ -587,7 +588,7 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
         matches=matches,
         confirmed=confirmed,
         unknown=len(ranked) - confirmed,
-        nearby=sum(1 for _, _, distance, _ in ranked if distance is not None),
+        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
         total_capped=capped,
     )
 

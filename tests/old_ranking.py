@@ -1,7 +1,8 @@
 """The matching engine's ranking as it was before issue #14: every candidate fetched, ranked in Python.
 
-Kept (verbatim but for names) as the reference that tests/test_ranking_equivalence.py compares the
-database-ranked engine with. Not used by the app.
+Kept as the reference that tests/test_ranking_equivalence.py compares the database-ranked engine
+with; not used by the app. Verbatim but for names, and for one tie: two rows of a service with the
+same key (a site under two needs) are settled by need code, then row, as SQLite's index order did.
 """
 
 import math
@@ -208,19 +209,20 @@ def old_search(session: Session, query: SearchQuery, *, page: int = 1, per_page:
             service_id,
         )
         current = best.get(service_id)
-        if current is None or key < current[0]:
-            best[service_id] = (key, entry_id, distance, tuple(unknown))
+        # Two rows of a service with the same key (a site under two needs): the first need code, then row.
+        if current is None or (key, need_code, entry_id) < (current[0], current[4], current[1]):
+            best[service_id] = (key, entry_id, distance, tuple(unknown), need_code)
     ranked = sorted(best.values())
     start = (page - 1) * per_page
     shown = ranked[start : start + per_page]
     full = {
         row.id: row
         for row in session.connection().execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _ in shown]))
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _, _ in shown]))
         )
     }
-    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown in shown]
-    confirmed = sum(1 for key, _, _, _ in ranked if key[0] == 0)
+    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown, _ in shown]
+    confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
     return SearchResult(
         total=len(ranked),
         page=page,
@@ -228,7 +230,7 @@ def old_search(session: Session, query: SearchQuery, *, page: int = 1, per_page:
         matches=matches,
         confirmed=confirmed,
         unknown=len(ranked) - confirmed,
-        nearby=sum(1 for _, _, distance, _ in ranked if distance is not None),
+        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
     )
 
 
