@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from web.languages import SITE_LANGUAGES, STAFF_BLUEPRINTS
 
-ALL_CATALOGUES_MERGED = False
+ALL_CATALOGUES_MERGED = True
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "translations" / "messages.pot"

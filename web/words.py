@@ -128,6 +128,7 @@ LANGUAGE_LABELS = {
 # Tagalog ("fil"). For these locales the names come from our own catalogue instead.
 NAMES_FROM_CATALOGUE = frozenset({"ht", "fil"})
 LANGUAGE_NAMES = {
+    "am": _l("Amharic"),
     "ar": _l("Arabic"),
     "de": _l("German"),
     "el": _l("Greek"),
@@ -189,6 +190,12 @@ SOURCE_LABELS = {
 }
 COALITION_DIRECTORY = _l("a state domestic violence coalition's directory")
 PUBLIC_DIRECTORY = _l("a public directory")
+
+
+def list_separator() -> str:
+    """Return what separates the items of a list in the current language (", " ; "、" in Chinese; "، " in Arabic)."""
+    # Translators: the separator between items of a list ("Spanish, English"), with its space if any.
+    return pgettext("list separator", ", ")
 
 
 def lang() -> str:
@@ -332,11 +339,11 @@ def reason_text(reason: Reason) -> str:
         case "area_county":
             return _("Serves %(county)s", county=p.get("county") or "")
         case "need":
-            return _("Helps with: %(needs)s", needs=", ".join(need_label(code) for code in p["needs"]))
+            return _("Helps with: %(needs)s", needs=list_separator().join(need_label(code) for code in p["needs"]))
         case "need_general":
             return _(
                 "General help in this area; ask about: %(needs)s",
-                needs=", ".join(need_label(code) for code in p["needs"]),
+                needs=list_separator().join(need_label(code) for code in p["needs"]),
             )
         case "language":
             return _("Speaks %(language)s", language=language_label(p["language"]))
@@ -380,7 +387,7 @@ def tier_words(query: dict, counts: dict) -> dict | None:
     asked = asked_filters(query)
     if not asked:
         return None
-    languages = ", ".join(language_label(code) for code in query.get("languages") or [])
+    languages = list_separator().join(language_label(code) for code in query.get("languages") or [])
     yes, unsure = counts["confirmed"], counts["unknown"]
     if asked == ["language"]:
         confirmed = _("They say they speak %(languages)s", languages=languages)
@@ -453,14 +460,14 @@ def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date
     """
     origin = source_label(sources)
     if origin and listed_on:
-        month = format_skeleton("yMMMM", listed_on, locale=lang())
+        month = format_skeleton("yMMMM", listed_on, locale=locale())
         listed = _("Listed from %(source)s, %(month)s", source=origin, month=month)
     elif origin:
         listed = _("Listed from %(source)s", source=origin)
     else:
         listed = None
     confirmed = (
-        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=lang()))
+        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=locale()))
         if confirmed_on
         else None
     )
