@@ -306,15 +306,17 @@ def _haversine_a():
 
 def _near(shape: _Shape, a) -> list:
     """Return the conditions of a site within the radius: the spatial index first, then the exact test."""
-    if shape.postgis:
-        schema = f'"{shape.postgis}"'
-        point = f"{schema}.st_setsrid({schema}.st_makepoint(:lon_deg, :lat_deg), 4326)::{schema}.geography"
-        return [text(f"{schema}.st_dwithin(geog, {point}, :within_m)"), a <= bindparam("max_a", type_=Float)]
     cells = (
         SearchEntry.cell.in_(bindparam("cells", expanding=True))
         if shape.cell_list
         else SearchEntry.cell.between(bindparam("min_cell"), bindparam("max_cell"))
     )
+    if shape.postgis:
+        # Both indexes on offer: the planner takes the GiST one where the need is rare in the circle,
+        # (need_code, cell) where it is common (a top-level need, no need), or both.
+        schema = f'"{shape.postgis}"'
+        point = f"{schema}.st_setsrid({schema}.st_makepoint(:lon_deg, :lat_deg), 4326)::{schema}.geography"
+        return [cells, text(f"{schema}.st_dwithin(geog, {point}, :within_m)"), a <= bindparam("max_a", type_=Float)]
     return [
         cells,
         SearchEntry.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
@@ -429,12 +431,10 @@ def _prepare(connection, query: SearchQuery):
     if query.need is not None:
         params["need"] = query.need
     schema = postgis_schema(connection)
-    cell_list = False
+    cell_list = _grid(query, params)
     if schema:
         # Margin: PostGIS measures on the spheroid, the engine on a sphere (they differ by < 0.6%).
         params.update(lat_deg=query.lat, lon_deg=query.lon, within_m=query.radius_km * 1000 * 1.01 + 100)
-    else:
-        cell_list = _grid(query, params)
     areas = ()
     if query.delivery != "in-person":  # an area is not a place to go to
         areas = ("national", "state", "county") if query.state else ("national",)
