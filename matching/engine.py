@@ -7,21 +7,28 @@ result (RANK_KEYS, in order): confirmed before unknown, then fit (need, language
 nearest kind of place (a site before an area), an exact address before a town or ZIP centre, then
 distance, name and id, so the same query always gives the same order. Reasons are codes with
 parameters; the web layer words them in the seeker's language.
+
+The database ranks: one query orders the candidates by the rank keys (up to the distance) and
+hands over only the first rows, found through the spatial index (grid cells, or PostGIS where it is
+installed); Python checks each row read, breaks the last ties, and stops at RESULT_CAP results.
 """
 
+import functools
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, null, or_, select
+from sqlalchemy import Float, Integer, and_, bindparam, case, cast, func, literal_column, or_, select, text, union_all
 from sqlmodel import Session
 
 from geo import EARTH_RADIUS_KM, bounding_box, distance_km
-from matching.index import county_key
+from matching.index import county_key, postgis_schema
 from matching.needs import get_taxonomy
 from models import SearchEntry
+from models.search import lat_band, lon_band
 
 CAPACITY_RANK = {"accepting": 2, None: 1, "waitlist": 0, "not-accepting": -1}
 # A nearby site first, then the most local area that covers the seeker.
@@ -125,33 +132,25 @@ class SearchResult:
     confirmed: int = 0  # results that answer every asked-for filter
     unknown: int = 0  # results ranked after them: they do not say (languages, capacity, ...)
     nearby: int = 0  # results with a site within the radius (the rest match through their area)
+    # More than RESULT_CAP matched: ``total`` (and the counts) stop there; say "1,000+".
+    total_capped: bool = False
+
+
+# Results counted exactly; beyond, the total reads "1,000+" (SearchResult.total_capped).
+RESULT_CAP = 1000
+# Rows read per result wanted, at first: a service has a row per site and per matched need.
+ROWS_PER_RESULT = 4
+# The database computes a row's haversine "a" and Python again: read past ties by this much, far
+# more than the rounding between the two, far less than a centimetre.
+A_SLACK = 1e-12
+MAX_CELLS = 800  # a circle touching more grid cells than this reads whole latitude bands instead
 
 
 class UnknownNeed(ValueError):
     """The need code is not in the taxonomy."""
 
 
-# What ranking needs, fetched for every candidate; the rest (COLUMNS) only for the page shown.
-RANK_COLUMNS = [
-    SearchEntry.id,
-    SearchEntry.service_id,
-    SearchEntry.need_code,
-    SearchEntry.direct,
-    SearchEntry.latitude,
-    SearchEntry.longitude,
-    SearchEntry.scope,
-    SearchEntry.state,
-    SearchEntry.county,
-    SearchEntry.languages,
-    SearchEntry.cost,
-    SearchEntry.credentials,
-    SearchEntry.capacity,
-    SearchEntry.delivery,
-    SearchEntry.hours,
-    SearchEntry.timezone,
-    SearchEntry.organization_name,
-    SearchEntry.geocode_precision,
-]
+# What the page shown needs (ranking reads its own columns, see _statement).
 COLUMNS = [
     SearchEntry.id,
     SearchEntry.need_code,
@@ -195,101 +194,6 @@ def wanted_needs(need: str | None) -> tuple[set[str], set[str]]:
     return {need}, set(taxonomy.ancestors(need))
 
 
-def _rank_columns(kind: str, languages: bool, credentials: bool, hours: bool) -> list:
-    """Return RANK_COLUMNS, with NULL in place of what this search does not look at (less to fetch)."""
-    unused = set()
-    if kind.startswith("site"):
-        unused |= {"scope", "state", "county"}
-    else:
-        unused.add("geocode_precision")
-    if not languages:
-        unused.add("languages")
-    if not credentials:
-        unused.add("credentials")
-    if not hours:
-        unused |= {"hours", "timezone"}
-    unused |= {"cost", "delivery"}  # filtered in SQL
-    return [null().label(column.key) if column.key in unused else column for column in RANK_COLUMNS]
-
-
-@lru_cache(maxsize=256)
-def _statement(
-    kind: str, cost: str | None, accepting: str | None, delivery: str | None, columns: tuple[bool, bool, bool]
-):
-    """Build (once) the candidate query for a kind of lookup and the filters cheap to apply in SQL.
-
-    ``accepting``: "strict" keeps services accepting new clients; "or-unknown" keeps those that do
-    not say as well (they rank after); None looks at no capacity.
-    kind "site": a need code near the seeker, one range on the (need_code, latitude) index;
-    "site-direct": the same, only for a service's own tag; "national", and "area" by (scope, state).
-    Statements are cached with bound parameters: building SQL per search costs more than running it.
-    """
-    if kind in ("national", "area"):
-        # Equality on every column of the (scope, state, need_code) index.
-        state = SearchEntry.state.is_(None) if kind == "national" else SearchEntry.state == bindparam("state")
-        where = [
-            SearchEntry.scope == bindparam("scope"),
-            state,
-            SearchEntry.need_code.in_(bindparam("codes", expanding=True)),
-        ]
-    else:
-        where = [
-            SearchEntry.need_code == bindparam("code"),
-            SearchEntry.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-            SearchEntry.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
-        ]
-        if kind == "site-direct":
-            where.append(SearchEntry.direct.is_(True))
-    if cost == "free":
-        where.append(SearchEntry.cost == "free")
-    elif cost == "sliding-scale":
-        where.append(SearchEntry.cost.in_(("free", "sliding-scale")))
-    if accepting == "strict":
-        where.append(SearchEntry.capacity == "accepting")
-    elif accepting == "or-unknown":
-        where.append(or_(SearchEntry.capacity == "accepting", SearchEntry.capacity.is_(None)))
-    if delivery == "remote":
-        where.append(SearchEntry.delivery != "in-person")
-    elif delivery == "in-person":
-        where.append(SearchEntry.delivery != "remote")
-    return select(*_rank_columns(kind, *columns)).where(*where)
-
-
-def candidate_rows(session: Session, query: SearchQuery) -> list:
-    """Fetch index rows near the seeker (bounding box) and rows whose area covers them.
-
-    One indexed lookup per need code, each a range on (need_code, latitude); area rows are
-    few and fetched by (scope, state) alone, then sorted out here, so that the planner never
-    trades the site index for the area one. Core statements: no ORM overhead per row.
-    """
-    any_row, direct_only = wanted_needs(query.need)
-    min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.radius_km)
-    box = {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
-    accepting = ("strict" if "accepting" in query.strict else "or-unknown") if query.accepting else None
-    filters = (query.cost, accepting, query.delivery,
-               (bool(query.languages), bool(query.credentials), query.open_now))
-    connection = session.connection()
-    rows = []
-    for kind, codes in (("site", any_row), ("site-direct", direct_only)):
-        statement = _statement(kind, *filters)
-        for code in sorted(codes):
-            rows += connection.execute(statement, {"code": code, **box}).all()
-    codes = sorted(any_row | direct_only)
-    areas = [(_statement("national", *filters), {"scope": "national", "codes": codes})]
-    if query.state:
-        areas += [
-            (_statement("area", *filters), {"scope": scope, "state": query.state, "codes": codes})
-            for scope in ("state", "county")
-        ]
-    for statement, params in areas:
-        rows += [
-            row
-            for row in connection.execute(statement, params).all()
-            if row.need_code in any_row or (row.need_code in direct_only and row.direct)
-        ]
-    return rows
-
-
 def local_time(now: datetime, timezone: str | None) -> datetime:
     """Return ``now`` (aware) in the site's time zone (Eastern when unknown)."""
     try:
@@ -322,21 +226,270 @@ def _codes(bar: str) -> list[str]:
     return [code for code in bar.split("|") if code]
 
 
-def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchResult:
-    """Return one page of ranked matches for ``query``, with the counts of each kind of result."""
-    now = query.now or datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a search depends on: statements are built once per shape, values are bound."""
+
+    dialect: str
+    postgis: str | None  # PostGIS's schema when the index has its point (matching.index.postgis_schema)
+    cell_list: bool  # the grid cells the circle touches, as a list (else whole latitude bands)
+    need: bool
+    direct: bool  # the need has parents: rows tagged with a parent itself match (general help)
+    areas: tuple[str, ...]  # area scopes looked at
+    county_known: bool
+    languages: int
+    credentials: int
+    cost: str | None
+    accepting: str | None  # "strict", "or-unknown" or None (see _filters)
+    open_now: bool
+    strict: frozenset[str]
+    delivery: str | None
+
+
+# The sort key of a row as the database computes it: RANK_KEYS up to the distance, which is the
+# haversine "a" (it grows with the distance); Python breaks the remaining ties (name, id).
+SQL_KEYS = ("k_unknown", "k_general", "k_languages", "k_capacity", "k_scope", "k_inexact", "k_a")
+# What Python reads of each row after the keys, in this order.
+ROW_COLUMNS = (
+    "id", "service_id", "need_code", "latitude", "longitude", "scope", "state", "county", "languages",
+    "credentials", "capacity", "hours", "timezone", "organization_name", "geocode_precision",
+)
+
+
+def _contains(dialect: str, column, param: str):
+    """Return SQL telling whether a "|a|b|" column holds the bound "|code|" (case-sensitive, no LIKE)."""
+    finder = func.strpos if dialect == "postgresql" else func.instr
+    return finder(column, bindparam(param)) > 0
+
+
+def _count(conditions: list):
+    """Return SQL counting the true conditions (0 when there are none)."""
+    if not conditions:
+        return literal_column("0", Integer)
+    terms = [case((condition, 1), else_=0) for condition in conditions]
+    return functools.reduce(operator.add, terms)
+
+
+def _filters(shape: _Shape, languages: list, credentials: list) -> list:
+    """Return the conditions every row meets: the filters, with "unknown" rows kept unless strict."""
+    where = []
+    if shape.cost == "free":
+        where.append(SearchEntry.cost == "free")
+    elif shape.cost == "sliding-scale":
+        where.append(SearchEntry.cost.in_(("free", "sliding-scale")))
+    if shape.accepting == "strict":
+        where.append(SearchEntry.capacity == "accepting")
+    elif shape.accepting == "or-unknown":
+        where.append(or_(SearchEntry.capacity == "accepting", SearchEntry.capacity.is_(None)))
+    if shape.delivery == "remote":
+        where.append(SearchEntry.delivery != "in-person")
+    elif shape.delivery == "in-person":
+        where.append(SearchEntry.delivery != "remote")
+    for column, matches, name in (
+        (SearchEntry.languages, languages, "language"),
+        (SearchEntry.credentials, credentials, "credential"),
+    ):
+        if matches:
+            where.append(or_(*matches) if name in shape.strict else or_(column == "", *matches))
+    if shape.open_now and "open_now" in shape.strict:
+        where.append(SearchEntry.hours != "")
+    return where
+
+
+def _haversine_a():
+    """Return SQL for the haversine "a" between a row's point and the bound seeker's (in radians)."""
+    lat = func.radians(SearchEntry.latitude)
+    half_dlat = func.sin((lat - bindparam("lat0", type_=Float)) / 2)
+    half_dlon = func.sin((func.radians(SearchEntry.longitude) - bindparam("lon0", type_=Float)) / 2)
+    return half_dlat * half_dlat + bindparam("cos_lat0", type_=Float) * func.cos(lat) * half_dlon * half_dlon
+
+
+def _near(shape: _Shape, a) -> list:
+    """Return the conditions of a site within the radius: the spatial index first, then the exact test."""
+    cells = (
+        SearchEntry.cell.in_(bindparam("cells", expanding=True))
+        if shape.cell_list
+        else SearchEntry.cell.between(bindparam("min_cell"), bindparam("max_cell"))
+    )
+    if shape.postgis:
+        # Both indexes on offer: the planner takes the GiST one where the need is rare in the circle,
+        # (need_code, cell) where it is common (a top-level need, no need), or both.
+        schema = f'"{shape.postgis}"'
+        point = f"{schema}.st_setsrid({schema}.st_makepoint(:lon_deg, :lat_deg), 4326)::{schema}.geography"
+        return [cells, text(f"{schema}.st_dwithin(geog, {point}, :within_m)"), a <= bindparam("max_a", type_=Float)]
+    return [
+        cells,
+        SearchEntry.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+        SearchEntry.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+        a <= bindparam("max_a", type_=Float),
+    ]
+
+
+@lru_cache(maxsize=512)
+def _statement(shape: _Shape):
+    """Build (once per shape) the candidate query, ordered by the rank keys, with a bound LIMIT.
+
+    One part per kind of row: sites for the need (the (need_code, cell) index or PostGIS's), sites
+    tagged with a parent of the need, and area rows by (scope, state). Python checks each row again
+    (hours, exact distance) and breaks the ties the database leaves (name, id).
+    """
+    entry = SearchEntry
+    languages = [_contains(shape.dialect, entry.languages, f"language_{i}") for i in range(shape.languages)]
+    credentials = [_contains(shape.dialect, entry.credentials, f"credential_{i}") for i in range(shape.credentials)]
+    unknown = []
+    if languages:
+        unknown.append(entry.languages == "")
+    if shape.accepting:
+        unknown.append(entry.capacity.is_(None))
+    if credentials:
+        unknown.append(entry.credentials == "")
+    if shape.open_now:
+        unknown.append(entry.hours == "")
+    fit = [
+        _count(unknown).label("k_unknown"),
+        (case((entry.need_code == bindparam("need"), 0), else_=1) if shape.need else literal_column("0", Integer))
+        .label("k_general"),
+        (-_count(languages)).label("k_languages"),
+        case(
+            (entry.capacity == "accepting", -CAPACITY_RANK["accepting"]),
+            (entry.capacity == "waitlist", -CAPACITY_RANK["waitlist"]),
+            (entry.capacity == "not-accepting", -CAPACITY_RANK["not-accepting"]),
+            else_=-CAPACITY_RANK[None],
+        ).label("k_capacity"),
+    ]
+    rest = [getattr(entry, name) for name in ROW_COLUMNS]
+    where = _filters(shape, languages, credentials)
+    a = _haversine_a()
+    site = [
+        *fit,
+        literal_column(str(SCOPE_RANK[None]), Integer).label("k_scope"),
+        case((entry.geocode_precision.in_(sorted(EXACT_PRECISIONS)), 0), else_=1).label("k_inexact"),
+        a.label("k_a"),
+        *rest,
+    ]
+    codes = bindparam("codes", expanding=True)
+    parts = [select(*site).where(entry.need_code.in_(codes), *_near(shape, a), *where)]
+    need = entry.need_code.in_(codes)
+    if shape.direct:
+        direct = bindparam("direct_codes", expanding=True)
+        parts.append(
+            select(*site).where(entry.need_code.in_(direct), entry.direct.is_(True), *_near(shape, a), *where)
+        )
+        need = or_(need, and_(entry.need_code.in_(direct), entry.direct.is_(True)))
+    for scope in shape.areas:
+        area = [
+            *fit,
+            literal_column(str(SCOPE_RANK[scope]), Integer).label("k_scope"),
+            literal_column("0", Integer).label("k_inexact"),
+            cast(literal_column("0.0"), Float).label("k_a"),
+            *rest,
+        ]
+        if scope == "national":
+            place = [entry.state.is_(None)]
+        else:
+            place = [entry.state == bindparam("state")]
+        if scope == "county":
+            place.append(entry.county == bindparam("county") if shape.county_known else entry.county.is_(None))
+        parts.append(select(*area).where(entry.scope == scope, *place, need, *where))
+    ranked = union_all(*parts) if len(parts) > 1 else parts[0]
+    return ranked.order_by(*(ranked.selected_columns[name] for name in SQL_KEYS)).limit(
+        bindparam("row_limit", type_=Integer)
+    )
+
+
+def _grid(query: SearchQuery, params: dict) -> bool:
+    """Add the grid cells (or latitude bands) the search circle touches to ``params``; tell which."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.radius_km)
+    params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
+    rows = range(lat_band(min_lat), lat_band(max_lat) + 1)
+    columns = range(lon_band(min_lon), lon_band(max_lon) + 1)
+    if len(rows) * len(columns) <= MAX_CELLS:
+        params["cells"] = [row * 1000 + column for row in rows for column in columns]
+        return True
+    params.update(min_cell=rows[0] * 1000, max_cell=rows[-1] * 1000 + 999)
+    return False
+
+
+def _prepare(connection, query: SearchQuery):
+    """Return the ranked candidate statement of ``query`` and its bound values."""
+    any_row, direct_only = wanted_needs(query.need)
+    county = county_key(query.county)
+    languages = sorted(set(query.languages))
+    credentials = sorted(set(query.credentials))
+    angular = min(query.radius_km / (2 * EARTH_RADIUS_KM), math.pi / 2)
+    params = {
+        "codes": sorted(any_row),
+        "lat0": math.radians(query.lat),
+        "lon0": math.radians(query.lon),
+        "cos_lat0": math.cos(math.radians(query.lat)),
+        "max_a": math.sin(angular) ** 2 + A_SLACK,
+        **{f"language_{i}": f"|{code}|" for i, code in enumerate(languages)},
+        **{f"credential_{i}": f"|{code}|" for i, code in enumerate(credentials)},
+    }
+    if direct_only:
+        params["direct_codes"] = sorted(direct_only)
+    if query.need is not None:
+        params["need"] = query.need
+    schema = postgis_schema(connection)
+    cell_list = _grid(query, params)
+    if schema:
+        # Margin: PostGIS measures on the spheroid, the engine on a sphere (they differ by < 0.6%).
+        params.update(lat_deg=query.lat, lon_deg=query.lon, within_m=query.radius_km * 1000 * 1.01 + 100)
+    areas = ()
+    if query.delivery != "in-person":  # an area is not a place to go to
+        areas = ("national", "state", "county") if query.state else ("national",)
+    if query.state:
+        params["state"] = query.state
+    if county is not None:
+        params["county"] = county
+    shape = _Shape(
+        dialect=connection.dialect.name,
+        postgis=schema,
+        cell_list=cell_list,
+        need=query.need is not None,
+        direct=bool(direct_only),
+        areas=areas,
+        county_known=county is not None,
+        languages=len(languages),
+        credentials=len(credentials),
+        cost=query.cost if query.cost in ("free", "sliding-scale") else None,
+        accepting=("strict" if "accepting" in query.strict else "or-unknown") if query.accepting else None,
+        open_now=query.open_now,
+        strict=frozenset(query.strict),
+        delivery=query.delivery if query.delivery in ("remote", "in-person") else None,
+    )
+    return _statement(shape), params
+
+
+def _beyond(prefix: tuple, last: tuple) -> bool:
+    """Tell whether a row's database key is past ``last`` by more than the rounding of "a"."""
+    return prefix[:6] > last[:6] or (prefix[:6] == last[:6] and prefix[6] > last[6] + A_SLACK)
+
+
+def _best_per_service(rows, query: SearchQuery, now: datetime, limit: int) -> tuple[dict, int, bool]:
+    """Rank rows that arrive in the database's key order; keep each service's best row.
+
+    Stops once ``limit`` + 1 services are in and the rows are past the ties of the last one: no later
+    row can then rank among the first ``limit``. Returns (best by service, rows read, stopped early).
+    """
     wanted_languages = set(query.languages)
     wanted_credentials = set(query.credentials)
     strict = query.strict
     county = county_key(query.county)
-    # Haversine inlined: this loop runs for every candidate, and a call per row costs more than the math.
+    # Haversine inlined: this loop runs for every row read, and a call per row costs more than the math.
     lat0, lon0, radius = math.radians(query.lat), math.radians(query.lon), query.radius_km
     cos_lat0 = math.cos(lat0)
     best: dict[str, tuple] = {}
-    for (entry_id, service_id, need_code, _direct, lat, lon, scope, state, row_county, languages, _cost, credentials,
-         capacity, _delivery, hours, timezone, organization_name, precision) in candidate_rows(session, query):
+    last = None  # the database key of the row that brought in service number limit + 1
+    read = 0
+    for row in rows:
+        read += 1
+        (k_unknown, k_general, k_languages, k_capacity, k_scope, k_inexact, k_a, entry_id, service_id, need_code,
+         lat, lon, scope, state, row_county, languages, credentials, capacity, hours, timezone, organization_name,
+         precision) = row
+        if last is not None and _beyond((k_unknown, k_general, k_languages, k_capacity, k_scope, k_inexact, k_a),
+                                        last):
+            return best, read, True
         if lat is not None:
             half_dlat = (math.radians(lat) - lat0) / 2
             half_dlon = (math.radians(lon) - lon0) / 2
@@ -387,19 +540,47 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
             service_id,
         )
         current = best.get(service_id)
-        if current is None or key < current[0]:
-            best[service_id] = (key, entry_id, distance, tuple(unknown))
+        # Two rows of a service with the same key (a site under two needs): the first need code, then row.
+        if current is None or (key, need_code, entry_id) < (current[0], current[4], current[1]):
+            best[service_id] = (key, entry_id, distance, tuple(unknown), need_code)
+        if last is None and len(best) > limit:
+            last = (k_unknown, k_general, k_languages, k_capacity, k_scope, k_inexact, k_a)
+    return best, read, False
+
+
+def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchResult:
+    """Return one page of ranked matches for ``query``, with the counts of each kind of result.
+
+    The database orders the candidates by the rank keys and hands over only the first rows: enough
+    for RESULT_CAP results (or the page, if further). Beyond that the total reads "RESULT_CAP+".
+    """
+    now = query.now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    limit = max(RESULT_CAP, page * per_page)
+    connection = session.connection()
+    statement, params = _prepare(connection, query)
+    row_limit = ROWS_PER_RESULT * (limit + 1)
+    while True:
+        rows = connection.execute(statement, {**params, "row_limit": row_limit})
+        best, read, settled = _best_per_service(rows, query, now, limit)
+        rows.close()
+        if settled or read < row_limit:
+            break
+        row_limit *= 8  # services with many rows each (sites, needs): read further
     ranked = sorted(best.values())
+    capped = len(ranked) > limit
+    ranked = ranked[:limit]
     start = (page - 1) * per_page
     shown = ranked[start : start + per_page]
     full = {
         row.id: row
-        for row in session.connection().execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _ in shown]))
+        for row in connection.execute(
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _, _ in shown]))
         )
     }
-    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown in shown]
-    confirmed = sum(1 for key, _, _, _ in ranked if key[0] == 0)
+    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown, _ in shown]
+    confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
     return SearchResult(
         total=len(ranked),
         page=page,
@@ -407,7 +588,8 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
         matches=matches,
         confirmed=confirmed,
         unknown=len(ranked) - confirmed,
-        nearby=sum(1 for _, _, distance, _ in ranked if distance is not None),
+        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
+        total_capped=capped,
     )
 
 

@@ -5,6 +5,7 @@ Call ``reindex_services`` after any change to a service, its locations or its or
 facilities and immigration courts (matching.screening) get no rows: they are never offered as help.
 """
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -28,9 +29,36 @@ from models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from models.search import grid_cell
 
 AREA_SCOPES_MATCHED = ("national", "state", "county")
 CHUNK = 900  # stays under SQLite's limit on bound parameters
+
+
+# PostGIS's schema by engine (None: no PostGIS point in the index), looked up once per engine.
+_POSTGIS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def postgis_schema(connection) -> str | None:
+    """Return the schema of PostGIS when the search index has its point (``geog``), else None.
+
+    The migration adds the point only where PostGIS was installed (and AMPARO_POSTGIS was not "off"),
+    so the column, not the extension alone, decides. Cached per engine: the schema does not change
+    while the app runs.
+    """
+    if connection.dialect.name != "postgresql":
+        return None
+    engine = connection.engine
+    if engine not in _POSTGIS:
+        _POSTGIS[engine] = connection.execute(
+            text(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+                " WHERE e.extname = 'postgis' AND EXISTS (SELECT 1 FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = 'search_entry'"
+                " AND column_name = 'geog')"
+            )
+        ).scalar()
+    return _POSTGIS[engine]
 
 
 def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
@@ -192,6 +220,7 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "service_at_location_id": sal.id,
                         "latitude": point[0],
                         "longitude": point[1],
+                        "cell": grid_cell(point[0], point[1]),
                         "geocode_precision": public_precision(location),
                         # A confidential site's town stays private, like the rest of its address.
                         "city": None if location.confidential else towns.get(location.id),
@@ -216,6 +245,7 @@ def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
                         "service_at_location_id": None,
                         "latitude": None,
                         "longitude": None,
+                        "cell": None,
                         "geocode_precision": None,
                         "city": None,
                         "scope": area.scope,

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from models.db import make_engine
+from models.search import include_in_autogenerate
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -30,6 +31,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=include_in_autogenerate,
         )
         with connection.begin():
             context.run_migrations()

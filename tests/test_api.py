@@ -257,7 +257,7 @@ def test_thin_answers_carry_ways_on_and_detention_answers_carry_the_official_ste
     answer = client.get("/api/v1/search?location=78040&need=detention-bond").get_json()
     assert answer["total"] == 0
     assert answer["thin"] is True
-    assert answer["ways_on"]["wider"] == {"radius_km": 250, "nearby": 1, "total": 1}
+    assert answer["ways_on"]["wider"] == {"radius_km": 250, "nearby": 1, "total": 1, "total_capped": False}
     assert answer["ways_on"]["directories"] == [{
         "label": "List of Pro Bono Legal Service Providers (immigration court)",
         "url": "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers",
@@ -281,3 +281,23 @@ def test_the_detained_guidance_has_its_own_endpoint_in_the_seekers_language(clie
         for source in step["sources"]:
             assert source["url"].startswith(("https://www.justice.gov/eoir/", "https://locator.ice.gov/",
                                              "https://www.dhs.gov/", "http://eot.us.archive.org/"))
+
+
+def test_a_search_past_the_cap_says_so_in_the_api_and_on_the_page(app, client, monkeypatch):
+    import matching.engine
+    from models.db import get_session
+
+    monkeypatch.setattr(matching.engine, "RESULT_CAP", 2)
+    with app.app_context():
+        for name in ("Alpha", "Beta", "Gamma"):
+            make_service(get_session(), name=name, needs=["asylum"], lat=32.80, lon=-96.80)
+    answer = client.get("/api/v1/search?location=75201&need=asylum&per_page=1").get_json()
+    assert (answer["total"], answer["total_capped"], answer["pages"]) == (2, True, 2)
+    assert [r["organization_name"] for r in answer["results"]] == ["Alpha"]
+    page = client.get("/search?location=75201&need=asylum&per_page=1").get_data(as_text=True)
+    assert "2+ places found" in page
+    # A page past the cap is still served: the count then reaches that far.
+    assert "3 places found" in client.get("/search?location=75201&need=asylum").get_data(as_text=True)
+    monkeypatch.setattr(matching.engine, "RESULT_CAP", 3)
+    answer = client.get("/api/v1/search?location=75201&need=asylum&per_page=1").get_json()
+    assert (answer["total"], answer["total_capped"]) == (3, False)

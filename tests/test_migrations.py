@@ -1,17 +1,23 @@
 """The Alembic migrations create exactly the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers the tables)
 from models.db import is_migrated
+from models.search import include_in_autogenerate
 
 
+# SQLAlchemy has no type for PostGIS's geography: it says so while reflecting the column it then skips.
+@pytest.mark.filterwarnings("ignore:Did not recognize type .*geography")
 def test_migrations_match_the_models(database):
     assert is_migrated(database.engine)
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The PostGIS point is the migration's alone (the models cannot declare it on SQLite).
+        opts = {"compare_type": True, "include_object": include_in_autogenerate}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, SQLModel.metadata) == []
 
 

@@ -121,7 +121,8 @@ def ways_on(session, query: SearchQuery, result: SearchResult) -> dict:
             continue
         found = search(session, replace(query, radius_km=float(radius_km)), per_page=1)
         if found.nearby > result.nearby:
-            wider = {"radius_km": radius_km, "nearby": found.nearby, "total": found.total}
+            wider = {"radius_km": radius_km, "nearby": found.nearby, "total": found.total,
+                     "total_capped": found.total_capped}
             break
     shown = {match.service_id for match in result.matches}
     remote = [
@@ -173,6 +174,8 @@ def serialize(form: SearchForm, place: Place, query: SearchQuery, result: Search
             "strict": sorted(query.strict),
         },
         "total": result.total,
+        # More matched than the engine counts (matching.engine.RESULT_CAP): "total" then means "total or more".
+        "total_capped": result.total_capped,
         # Unknown is not no: "confirmed" answer every asked-for filter, "unknown" ones do not say.
         "counts": {"confirmed": result.confirmed, "unknown": result.unknown, "nearby": result.nearby},
         "thin": result.nearby < THIN_BELOW,
