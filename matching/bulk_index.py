@@ -26,6 +26,16 @@ def index_services(session: Session, service_ids: list[str]) -> int:
     return written
 
 
+def index_new_services(session: Session, service_ids: list[str]) -> int:
+    """Write the index rows of services that have none yet (a bulk load); return how many were written."""
+    written = 0
+    for chunk in batched(service_ids, CHUNK):
+        rows = _entries_for(session, chunk)
+        write_rows(session, SearchEntry, rows)
+        written += len(rows)
+    return written
+
+
 def service_id_batches(session: Session, size: int = CHUNK) -> Iterator[list[str]]:
     """Yield every service id, in batches of ``size``, without holding them all (keyset paging)."""
     last = ""
@@ -56,9 +66,7 @@ def rebuild_index_in_batches(
     session.execute(delete(SearchEntry))
     written = 0
     for ids in service_id_batches(session):
-        rows = _entries_for(session, ids)
-        write_rows(session, SearchEntry, rows)
-        written += len(rows)
+        written += index_new_services(session, ids)
         if commit_batches:
             session.commit()
         progress(len(ids))

@@ -1,0 +1,216 @@
+"""Build the benchmark's database: the bundled real providers plus exactly N synthetic services.
+
+Synthetic services are made, written (COPY on PostgreSQL) and indexed a batch at a time, each
+batch committed, so memory stays flat whatever N is. A database that holds anything else than
+what a run asks for is refused, never silently reused.
+"""
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from matching.bulk_index import index_new_services
+from matching.index import analyze
+from matching.needs import get_taxonomy
+from models import (
+    Address,
+    Attribute,
+    Credential,
+    Language,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+)
+from seed.bulk import write_rows
+from seed.load import load_providers, read_bundles, term_id
+
+SYNTHETIC_SOURCE = "bench"  # organization.sources of every synthetic provider
+BATCH = 5000  # synthetic services per batch (written, indexed and committed together)
+LANGS = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "ko", "ru"]
+ORDER = (Organization, Location, Address, Service, ServiceAtLocation, Attribute, Language, Credential)
+
+
+class WrongDatabase(Exception):
+    """The database holds something else than this run asks for."""
+
+
+@dataclass
+class Contents:
+    synthetic: int
+    other: int
+
+
+def contents(session: Session) -> Contents:
+    """Count the synthetic services and the others."""
+    total = session.execute(select(func.count()).select_from(Service)).scalar_one()
+    synthetic = session.execute(
+        select(func.count())
+        .select_from(Service)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Organization.sources == SYNTHETIC_SOURCE)
+    ).scalar_one()
+    return Contents(synthetic=synthetic, other=total - synthetic)
+
+
+def bundled_services() -> int:
+    """Return how many services the bundled providers file holds."""
+    return sum(len(bundle["services"]) for bundle in read_bundles())
+
+
+def rebuild_hint(engine: Engine) -> str:
+    """Say how to start over on this database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"delete {url.database} (and its -wal and -shm files), then run the benchmark again"
+    return (
+        f"dropdb -h {url.host} -U {url.username} {url.database} && createdb -h {url.host} -U {url.username} "
+        f"{url.database}, or point DATABASE_URL at another empty database"
+    )
+
+
+def check_or_build(engine: Engine, services: int, *, seed: int, places: list, report=print) -> float | None:
+    """Build the data set on an empty database, or check that it is this one; return the build time.
+
+    Raises WrongDatabase when the database holds another data set (or a build that was interrupted).
+    """
+    expected_real = bundled_services()
+    with Session(engine) as session:
+        found = contents(session)
+    if found.synthetic == services and found.other == expected_real:
+        return None
+    if found.synthetic or found.other:
+        raise WrongDatabase(
+            f"This database holds {found.synthetic:,} synthetic and {found.other:,} other services; this run "
+            f"wants {services:,} synthetic services on top of the {expected_real:,} bundled ones. The benchmark "
+            f"does not reuse a database built for another data set. To rebuild: {rebuild_hint(engine)}."
+        )
+    started = time.perf_counter()
+    with Session(engine) as session:
+        load_providers(session, read_bundles(), commit_batches=True)
+        session.commit()
+        report(f"  loaded the bundled providers in {time.perf_counter() - started:.0f} s")
+        synthesize(session, services, random.Random(seed), places, started=started, report=report)
+        analyze(session)
+        session.commit()
+    return time.perf_counter() - started
+
+
+def synthesize(session: Session, count: int, rng: random.Random, places: list, *, started: float, report) -> None:
+    """Add ``count`` synthetic services a batch at a time, each batch written, indexed and committed."""
+    codes = list(get_taxonomy().needs)
+    step = max(count // 10, BATCH)
+    done = 0
+    for first in range(0, count, BATCH):
+        size = min(BATCH, count - first)
+        rows, service_ids = _synthetic_batch(first, size, rng, places, codes)
+        for model in ORDER:
+            write_rows(session, model, rows[model])
+        index_new_services(session, service_ids)
+        session.commit()
+        done += size
+        if done % step < BATCH or done == count:
+            report(f"  {done:>9,} / {count:,} synthetic services ({time.perf_counter() - started:.0f} s)")
+
+
+def _uuid(rng: random.Random) -> str:
+    """Return a random uuid drawn from ``rng`` (the same data set for the same --seed)."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _synthetic_batch(first: int, size: int, rng: random.Random, places: list, codes: list[str]):
+    """Return the rows of synthetic services first .. first + size - 1, by model, and their ids."""
+    rows: dict[type, list[dict]] = {model: [] for model in ORDER}
+    service_ids = []
+    for index in range(first, first + size):
+        for model, row in _synthetic_service(index, rng, places, codes):
+            rows[model].append(row)
+        service_ids.append(rows[Service][-1]["id"])
+    return rows, service_ids
+
+
+def _synthetic_service(index: int, rng: random.Random, places: list, codes: list[str]) -> Iterator[tuple[type, dict]]:
+    """Yield the rows of one synthetic service: one site near a random ZIP centroid, 1 to 3 needs."""
+    _, lat, lon = rng.choice(places)
+    org_id, loc_id, svc_id = _uuid(rng), _uuid(rng), _uuid(rng)
+    yield (
+        Organization,
+        {
+            "id": org_id,
+            "name": f"Synthetic provider {index}",
+            "description": "",
+            "status": "published",
+            "verified": False,
+            "sources": SYNTHETIC_SOURCE,
+            "version": 1,
+        },
+    )
+    yield (
+        Location,
+        {
+            "id": loc_id,
+            "organization_id": org_id,
+            "latitude": lat + rng.uniform(-0.05, 0.05),
+            "longitude": lon + rng.uniform(-0.05, 0.05),
+            "location_type": "physical",
+            "confidential": False,
+            "geocode_precision": "source",
+            "timezone": "America/Chicago",
+            "version": 1,
+        },
+    )
+    yield (
+        Address,
+        {
+            "id": _uuid(rng),
+            "location_id": loc_id,
+            "address_1": f"{index} Main St",
+            "city": "Town",
+            "state_province": "TX",
+            "postal_code": "00000",
+            "country": "US",
+            "address_type": "physical",
+        },
+    )
+    yield (
+        Service,
+        {
+            "id": svc_id,
+            "organization_id": org_id,
+            "name": f"Service {index}",
+            "status": "active",
+            "cost": rng.choice(["free", "sliding-scale", "varies", None]),
+            "capacity": rng.choice(["accepting", "waitlist", None, None]),
+            "delivery": rng.choice(["in-person", "in-person", "both", "remote"]),
+            "placement": "placed",
+            "version": 1,
+        },
+    )
+    yield ServiceAtLocation, {"id": _uuid(rng), "service_id": svc_id, "location_id": loc_id}
+    for code in rng.sample(codes, rng.randint(1, 3)):
+        yield (
+            Attribute,
+            {
+                "id": _uuid(rng),
+                "link_id": svc_id,
+                "taxonomy_term_id": term_id(code),
+                "link_entity": "service",
+                "link_type": "need",
+            },
+        )
+    for code in rng.sample(LANGS, rng.randint(0, 3)):
+        yield Language, {"id": _uuid(rng), "service_id": svc_id, "code": code}
+    if rng.random() < 0.1:
+        yield (
+            Credential,
+            {
+                "id": _uuid(rng),
+                "service_id": svc_id,
+                "kind": rng.choice(["doj-recognized", "accredited-rep-full", "attorney"]),
+            },
+        )
