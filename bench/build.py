@@ -5,15 +5,18 @@ batch committed, so memory stays flat whatever N is. A database that holds anyth
 what a run asks for is refused, never silently reused.
 """
 
+import multiprocessing
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
+from bench.workload import zctas
 from matching.bulk_index import index_new_services
 from matching.index import analyze
 from matching.needs import get_taxonomy
@@ -26,6 +29,7 @@ from models import (
     Organization,
     Service,
     ServiceAtLocation,
+    db,
 )
 from seed.bulk import write_rows
 from seed.load import load_providers, read_bundles, term_id
@@ -74,7 +78,9 @@ def rebuild_hint(engine: Engine) -> str:
     )
 
 
-def check_or_build(engine: Engine, services: int, *, seed: int, places: list, report=print) -> float | None:
+def check_or_build(
+    engine: Engine, services: int, *, seed: int, jobs: int = 1, report: Callable[[str], None] = print
+) -> float | None:
     """Build the data set on an empty database, or check that it is this one; return the build time.
 
     Raises WrongDatabase when the database holds another data set (or a build that was interrupted).
@@ -94,28 +100,54 @@ def check_or_build(engine: Engine, services: int, *, seed: int, places: list, re
     with Session(engine) as session:
         load_providers(session, read_bundles(), commit_batches=True)
         session.commit()
-        report(f"  loaded the bundled providers in {time.perf_counter() - started:.0f} s")
-        synthesize(session, services, random.Random(seed), places, started=started, report=report)
+    report(f"  loaded the bundled providers in {time.perf_counter() - started:.0f} s")
+    batches = [(first, min(BATCH, services - first)) for first in range(0, services, BATCH)]
+    if engine.dialect.name != "postgresql":
+        jobs = 1  # SQLite has one writer at a time
+    if jobs == 1:
+        with Session(engine) as session:
+            synthesize(session, batches, seed=seed, started=started, report=report)
+    else:
+        url = engine.url.render_as_string(hide_password=False)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = [pool.submit(_synthesize_part, url, batches[job::jobs], seed, started) for job in range(jobs)]
+            for part in parts:
+                part.result()
+    with Session(engine) as session:
         analyze(session)
         session.commit()
     return time.perf_counter() - started
 
 
-def synthesize(session: Session, count: int, rng: random.Random, places: list, *, started: float, report) -> None:
-    """Add ``count`` synthetic services a batch at a time, each batch written, indexed and committed."""
+def _synthesize_part(url: str, batches: list[tuple[int, int]], seed: int, started: float) -> None:
+    """Build some of the batches in a worker process, on a connection of its own."""
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        synthesize(session, batches, seed=seed, started=started, report=lambda line: print(line, flush=True))
+    engine.dispose()
+
+
+def synthesize(
+    session: Session, batches: list[tuple[int, int]], *, seed: int, started: float, report: Callable[[str], None]
+) -> None:
+    """Add the synthetic services of ``batches`` (first index, size), each batch written, indexed and committed.
+
+    Each batch draws from a generator seeded with --seed and its first index, so the data set is the
+    same however many workers build it.
+    """
+    places = zctas()
     codes = list(get_taxonomy().needs)
-    step = max(count // 10, BATCH)
-    done = 0
-    for first in range(0, count, BATCH):
-        size = min(BATCH, count - first)
-        rows, service_ids = _synthetic_batch(first, size, rng, places, codes)
+    if session.get_bind().dialect.name == "postgresql":
+        # Disposable data: a crash loses the last batches, which the refusal of a half-built database catches.
+        session.execute(text("SET synchronous_commit = off"))
+    for number, (first, size) in enumerate(batches, start=1):
+        rows, service_ids = _synthetic_batch(first, size, random.Random(f"{seed}:{first}"), places, codes)
         for model in ORDER:
             write_rows(session, model, rows[model])
         index_new_services(session, service_ids)
         session.commit()
-        done += size
-        if done % step < BATCH or done == count:
-            report(f"  {done:>9,} / {count:,} synthetic services ({time.perf_counter() - started:.0f} s)")
+        if number % 10 == 0 or number == len(batches):
+            report(f"  {number:>4} / {len(batches)} batches of this worker ({time.perf_counter() - started:.0f} s)")
 
 
 def _uuid(rng: random.Random) -> str:

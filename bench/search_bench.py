@@ -7,7 +7,7 @@ memory of this process.
 
     make bench                                    # 100,000 synthetic services, SQLite in bench/out/
     make bench BENCH_ARGS="--services 1000000" DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_load
-Options: --services N, --searches N, --naive N (naive searches), --seed N, --build-only.
+Options: --services N, --searches N, --naive N (naive searches), --seed N, --jobs N (build workers), --build-only.
 A database holding another data set is refused (the message says how to rebuild), never reused.
 """
 
@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from bench.build import WrongDatabase, check_or_build, contents
-from bench.workload import Search, dense_cases, mix, zctas
+from bench.workload import Search, dense_cases, mix
 from geo.distance import bounding_box, haversine_km
 from matching.engine import search
 from matching.needs import get_taxonomy
@@ -76,6 +76,11 @@ def spread(values: list[float]) -> str:
 def peak_memory_mb() -> float:
     """Return this process's peak resident memory so far, in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def workers_peak_memory_mb() -> float:
+    """Return the peak resident memory of the largest finished worker process, in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def load_average() -> str:
@@ -129,6 +134,7 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes building the data (PostgreSQL)")
     parser.add_argument("--build-only", action="store_true", help="build or check the data set, then stop")
     args = parser.parse_args()
 
@@ -141,7 +147,7 @@ def main() -> None:
     engine = db.make_engine(url)
     db.upgrade(engine)
     try:
-        built = check_or_build(engine, args.services, seed=args.seed, places=zctas())
+        built = check_or_build(engine, args.services, seed=args.seed, jobs=args.jobs)
     except WrongDatabase as error:
         print(f"refused: {error}", file=sys.stderr)
         sys.exit(2)
@@ -150,7 +156,8 @@ def main() -> None:
     print(f"data: {found.synthetic:,} synthetic + {found.other:,} real services, {engine.dialect.name}")
     if built is not None:
         print(
-            f"built the data set in {built:.0f} s; peak memory {peak_memory_mb():.0f} MB; load average {load_average()}"
+            f"built the data set in {built:.0f} s; peak memory {peak_memory_mb():.0f} MB (largest build worker "
+            f"{workers_peak_memory_mb():.0f} MB); load average {load_average()}"
         )
     print(f"database size: {database_size_mb(engine):,.0f} MB")
     if args.build_only:

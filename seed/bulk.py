@@ -3,6 +3,10 @@
 The loaders (seed.load, matching.bulk_index, bench/) hand over one batch of rows at a time, as
 dicts keyed by column name, and commit per batch, so that neither Python nor the database's
 write-ahead log holds the whole load at once.
+
+COPY fires a table's row-level triggers once per row, like INSERT: a trigger that only has to know
+that the directory changed (a directory_version counter, say) belongs FOR EACH STATEMENT, where a
+whole batch costs it one call.
 """
 
 from collections.abc import Callable, Iterable, Iterator

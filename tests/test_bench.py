@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bench.build import WrongDatabase, check_or_build, contents, synthesize
 from bench.search_bench import naive_search
-from bench.workload import Search, dense_cases, mix, zctas
+from bench.workload import Search, dense_cases, mix
 from matching.engine import search
 from models import SearchEntry
 from seed.load import ensure_taxonomy
@@ -19,20 +19,17 @@ def test_a_database_holding_another_data_set_is_refused_with_how_to_rebuild(data
     make_service(session, name="Real", needs=["asylum"], lat=32.8, lon=-96.8)
     session.commit()
     with pytest.raises(WrongDatabase, match=r"holds 0 synthetic and 1 other services.*To rebuild: "):
-        check_or_build(database.engine, 10, seed=1, places=zctas())
+        check_or_build(database.engine, 10, seed=1)
 
 
-def test_the_builder_adds_exactly_the_synthetic_services_asked_for_and_indexes_them(session, monkeypatch):
-    import bench.build
-
-    monkeypatch.setattr(bench.build, "BATCH", 4)
+def test_the_builder_adds_exactly_the_synthetic_services_asked_for_and_indexes_them(session):
     ensure_taxonomy(session)
     session.commit()
     lines = []
-    synthesize(session, 10, random.Random(3), zctas()[:50], started=0.0, report=lines.append)
+    synthesize(session, [(0, 4), (4, 4), (8, 2)], seed=3, started=0.0, report=lines.append)
     assert contents(session).synthetic == 10
     assert session.execute(select(func.count(func.distinct(SearchEntry.service_id)))).scalar_one() == 10
-    assert "10 / 10 synthetic services" in lines[-1]
+    assert "3 / 3 batches" in lines[-1]
 
 
 def test_every_search_of_the_mix_is_one_the_api_accepts(client):
