@@ -83,6 +83,12 @@ def workers_peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def cpu_seconds(who: int) -> float:
+    """Return the CPU time (user + system) of this process or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -158,6 +164,10 @@ def main() -> None:
         print(
             f"built the data set in {built:.0f} s; peak memory {peak_memory_mb():.0f} MB (largest build worker "
             f"{workers_peak_memory_mb():.0f} MB); load average {load_average()}"
+        )
+        print(
+            f"build CPU time: {cpu_seconds(resource.RUSAGE_SELF):.0f} s here, "
+            f"{cpu_seconds(resource.RUSAGE_CHILDREN):.0f} s in the workers (the database server's is on top)"
         )
     print(f"database size: {database_size_mb(engine):,.0f} MB")
     if args.build_only:
