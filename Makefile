@@ -54,9 +54,10 @@ translations-update: $(VENV)/.installed
 
 translations: $(MO_FILES)
 
-## make bench: the search benchmark (100,000 synthetic services on top of the real data)
+## make bench: the search benchmark (100,000 synthetic services on top of the real data; SQLite in
+## bench/out/ unless DATABASE_URL is set). Other sizes: make bench BENCH_ARGS="--services 1000000"
 bench: $(VENV)/.installed-dev
-	$(PY) -m bench.search_bench
+	$(PY) -m bench.search_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/amparo.sqlite3*

@@ -1,5 +1,8 @@
 """Command-line tasks: ``flask db-upgrade``, ``flask seed``, ``flask reindex``, ``flask data audit``."""
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -7,8 +10,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from matching.index import rebuild_index
+from matching.bulk_index import count_services, rebuild_index_in_batches
 from models import db
+from seed.bulk import Progress, is_postgres, no_progress
 from seed.load import PROVIDERS_FILE, load_providers, read_bundles
 
 
@@ -43,8 +47,9 @@ def db_upgrade() -> None:
     show_default=True,
     help="A providers file in Amparo's bundle format.",
 )
+@click.option("--quiet", is_flag=True, help="No progress bar (there is none either when the output is not a terminal).")
 @with_appcontext
-def seed(if_empty: bool, refresh: bool, path: str) -> None:
+def seed(if_empty: bool, refresh: bool, path: str, quiet: bool) -> None:
     """Load the bundled real providers (safe to run again: adds only what is missing)."""
     engine = db.get_engine()
     db.upgrade(engine)
@@ -62,7 +67,9 @@ def seed(if_empty: bool, refresh: bool, path: str) -> None:
                 f"{done['removed']} the file no longer has; kept {done['kept']} that were edited or are in use."
             )
             return
-        counts = load_providers(session, read_bundles(Path(path)))
+        total = sum(1 for _ in read_bundles(Path(path)))
+        with progress_bar(total, "Loading providers", quiet=quiet) as progress:
+            counts = load_providers(session, read_bundles(Path(path)), commit_batches=True, progress=progress)
         session.commit()
     click.echo(
         f"Added {counts['organizations']} organizations, {counts['locations']} locations and "
@@ -71,11 +78,14 @@ def seed(if_empty: bool, refresh: bool, path: str) -> None:
 
 
 @click.command("reindex")
+@click.option("--quiet", is_flag=True, help="No progress bar (there is none either when the output is not a terminal).")
 @with_appcontext
-def reindex() -> None:
+def reindex(quiet: bool) -> None:
     """Rebuild the search index from the directory's tables."""
     with Session(db.get_engine()) as session:
-        rows = rebuild_index(session)
+        with progress_bar(count_services(session), "Indexing services", quiet=quiet) as progress:
+            # PostgreSQL swaps the index in one transaction; SQLite commits per batch to keep its WAL small.
+            rows = rebuild_index_in_batches(session, commit_batches=not is_postgres(session), progress=progress)
         session.commit()
     click.echo(f"Search index rebuilt: {rows} rows.")
 
@@ -96,6 +106,16 @@ def data_audit(examples: int) -> None:
         checks = audit(session)
     for check in checks:
         click.echo(check.line(examples))
+
+
+@contextmanager
+def progress_bar(length: int, label: str, *, quiet: bool = False) -> Iterator[Progress]:
+    """Yield a callback that advances a progress bar on the terminal; silent with --quiet or in a pipe."""
+    if quiet or not sys.stdout.isatty():
+        yield no_progress
+        return
+    with click.progressbar(length=length, label=label, file=sys.stdout) as bar:
+        yield bar.update
 
 
 def _has_organizations(session: Session) -> bool:

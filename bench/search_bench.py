@@ -1,191 +1,62 @@
-"""Search benchmark: 100,000 synthetic services on top of the real data, 1,000 searches.
+"""Search benchmark: the real data plus exactly N synthetic services, a weighted mix of searches.
 
-Prints p50/p95 of the matching engine and of the /api/v1/search request, and compares the
-engine with a naive search (load every location, geodesic distance in Python, filter, sort).
+Prints p50/p95/p99/max of the matching engine and of the /api/v1/search request, the dense
+searches timed apart, the failures (any answer but 200), a naive baseline (the same bounding box
+on the HSDS tables, then a Python haversine), the load average, the database size and the peak
+memory of this process.
 
-    make bench                       # SQLite in bench/out/
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test make bench
-Options: --services N, --searches N, --naive N (naive searches; each takes seconds), --seed N.
+    make bench                                    # 100,000 synthetic services, SQLite in bench/out/
+    make bench BENCH_ARGS="--services 1000000" DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_load
+Options: --services N, --searches N, --naive N (naive searches), --seed N, --jobs N (build workers), --build-only.
+A database holding another data set is refused (the message says how to rebuild), never reused.
 """
 
 import argparse
-import csv
-import gzip
 import os
 import platform
 import random
+import resource
 import statistics
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
-from geopy.distance import geodesic
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
-from matching.engine import SearchQuery, search
-from matching.index import analyze, reindex_services
+from bench.build import WrongDatabase, check_or_build, contents
+from bench.workload import Search, dense_cases, mix
+from geo.distance import bounding_box, haversine_km
+from matching.engine import search
 from matching.needs import get_taxonomy
-from models import (
-    Address,
-    Attribute,
-    Credential,
-    Language,
-    Location,
-    Organization,
-    Service,
-    ServiceAtLocation,
-    TaxonomyTerm,
-    db,
-)
-from models.base import new_id
-from seed.load import load_providers, read_bundles, term_id
+from models import Attribute, Location, ServiceAtLocation, TaxonomyTerm, db
 
 OUT = Path(__file__).resolve().parent / "out"
-ZCTA_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "zcta_centroids.csv.gz"
-LANGS = ["es", "en", "zh", "vi", "ar", "ht", "fr", "pt", "ko", "ru"]
+DENSE_RUNS = 3
 
 
-def zctas() -> list[tuple[str, float, float]]:
-    with gzip.open(ZCTA_FILE, "rt") as handle:
-        return [(row["zcta"], float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)]
-
-
-def synthesize(session: Session, count: int, rng: random.Random, places: list) -> None:
-    """Insert ``count`` synthetic services, each at one site near a random ZIP centroid, and index them."""
-    codes = list(get_taxonomy().needs)
-    rows: dict[type, list[dict]] = {
-        m: [] for m in (Organization, Location, Address, Service, ServiceAtLocation, Attribute, Language, Credential)
-    }
-    service_ids = []
-    for index in range(count):
-        _, lat, lon = rng.choice(places)
-        lat += rng.uniform(-0.05, 0.05)
-        lon += rng.uniform(-0.05, 0.05)
-        org_id, loc_id, svc_id = new_id(), new_id(), new_id()
-        rows[Organization].append(
-            {
-                "id": org_id,
-                "name": f"Synthetic provider {index}",
-                "description": "",
-                "status": "published",
-                "verified": False,
-                "sources": "bench",
-                "version": 1,
-            }
-        )
-        rows[Location].append(
-            {
-                "id": loc_id,
-                "organization_id": org_id,
-                "latitude": lat,
-                "longitude": lon,
-                "location_type": "physical",
-                "confidential": False,
-                "geocode_precision": "source",
-                "timezone": "America/Chicago",
-                "version": 1,
-            }
-        )
-        rows[Address].append(
-            {
-                "id": new_id(),
-                "location_id": loc_id,
-                "address_1": f"{index} Main St",
-                "city": "Town",
-                "state_province": "TX",
-                "postal_code": "00000",
-                "country": "US",
-                "address_type": "physical",
-            }
-        )
-        rows[Service].append(
-            {
-                "id": svc_id,
-                "organization_id": org_id,
-                "name": f"Service {index}",
-                "status": "active",
-                "cost": rng.choice(["free", "sliding-scale", "varies", None]),
-                "capacity": rng.choice(["accepting", "waitlist", None, None]),
-                "delivery": rng.choice(["in-person", "in-person", "both", "remote"]),
-                "placement": "placed",
-                "version": 1,
-            }
-        )
-        rows[ServiceAtLocation].append({"id": new_id(), "service_id": svc_id, "location_id": loc_id})
-        for code in rng.sample(codes, rng.randint(1, 3)):
-            rows[Attribute].append(
-                {
-                    "id": new_id(),
-                    "link_id": svc_id,
-                    "taxonomy_term_id": term_id(code),
-                    "link_entity": "service",
-                    "link_type": "need",
-                }
-            )
-        for code in rng.sample(LANGS, rng.randint(0, 3)):
-            rows[Language].append({"id": new_id(), "service_id": svc_id, "code": code})
-        if rng.random() < 0.1:
-            rows[Credential].append(
-                {
-                    "id": new_id(),
-                    "service_id": svc_id,
-                    "kind": rng.choice(["doj-recognized", "accredited-rep-full", "attorney"]),
-                }
-            )
-        service_ids.append(svc_id)
-    for model, items in rows.items():
-        for start in range(0, len(items), 5000):
-            session.execute(insert(model), items[start : start + 5000])
-    reindex_services(session, service_ids)
-    analyze(session)
-
-
-def queries(rng: random.Random, places: list, count: int) -> list[tuple[str, SearchQuery]]:
-    """Representative searches: a random ZIP anywhere, a need (top-level or child), some filters."""
-    from geo import get_gazetteer
-
-    gazetteer = get_gazetteer()
-    taxonomy = get_taxonomy()
-    needs = [n.code for n in taxonomy.top_level] * 3 + list(taxonomy.needs)
-    found = []
-    while len(found) < count:
-        zcta, lat, lon = rng.choice(places)
-        info = gazetteer.zip_info(zcta)
-        found.append(
-            (
-                zcta,
-                SearchQuery(
-                    lat=lat,
-                    lon=lon,
-                    state=info.state if info else None,
-                    county=info.county if info else None,
-                    timezone=info.timezone if info else None,
-                    need=rng.choice(needs),
-                    languages=("es",) if rng.random() < 0.3 else (),
-                    cost="free" if rng.random() < 0.2 else None,
-                    radius_km=rng.choice([25.0, 50.0, 50.0, 50.0, 100.0]),
-                ),
-            )
-        )
-    return found
-
-
-def naive_search(session: Session, query: SearchQuery) -> list:
-    """The naive way: every location with its needs, geodesic distance for each, filter, sort."""
-    taxonomy = get_taxonomy()
-    wanted = {query.need, *taxonomy.descendants(query.need)}
-    rows = session.execute(
-        select(ServiceAtLocation.service_id, Location.latitude, Location.longitude, TaxonomyTerm.code)
+def naive_search(session: Session, search_: Search) -> list:
+    """The fair naive way: the bounding box on the HSDS tables, a Python haversine, filter by need, sort."""
+    query = search_.query
+    south, north, west, east = bounding_box(query.lat, query.lon, query.radius_km)
+    statement = (
+        select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
         .join(Location, Location.id == ServiceAtLocation.location_id)
-        .join(Attribute, Attribute.link_id == ServiceAtLocation.service_id)
-        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-    ).all()
-    found = {}
-    for service_id, lat, lon, code in rows:
-        if lat is None or code not in wanted:
-            continue
-        distance = geodesic((query.lat, query.lon), (lat, lon)).km
-        if distance <= query.radius_km and (service_id not in found or distance < found[service_id]):
+        .where(Location.latitude.between(south, north), Location.longitude.between(west, east))
+    )
+    if query.need:
+        taxonomy = get_taxonomy()
+        wanted = [query.need, *taxonomy.descendants(query.need)]
+        statement = (
+            statement.join(Attribute, Attribute.link_id == ServiceAtLocation.service_id)
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .where(TaxonomyTerm.code.in_(wanted))
+        )
+    found: dict[str, float] = {}
+    for service_id, lat, lon in session.execute(statement):
+        distance = haversine_km(query.lat, query.lon, lat, lon)
+        if distance <= query.radius_km and distance < found.get(service_id, float("inf")):
             found[service_id] = distance
     return sorted(found.items(), key=lambda item: item[1])
 
@@ -195,74 +66,157 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def spread(values: list[float]) -> str:
+    """Return "p50 .. p95 .. p99 .. max" of timings in ms."""
+    cuts = [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
+    parts = [f"{name} {percentile(values, share):8.2f}" for name, share in cuts]
+    return "   ".join([*parts, f"max {max(values):8.2f} ms"])
+
+
+def peak_memory_mb() -> float:
+    """Return this process's peak resident memory so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def workers_peak_memory_mb() -> float:
+    """Return the peak resident memory of the largest finished worker process, in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def cpu_seconds(who: int) -> float:
+    """Return the CPU time (user + system) of this process or of its finished children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def database_size_mb(engine: Engine) -> float:
+    """Return the database's size on disk in MB (a SQLite file with its WAL; a PostgreSQL database)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one() / 2**20
+    path = Path(engine.url.database)
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+
+
+def timed(function, *args) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = function(*args)
+    return (time.perf_counter() - started) * 1000, result
+
+
+def run_engine(session: Session, searches: list[Search]) -> tuple[list[float], list[int]]:
+    """Time the engine on every search; return the times and the result counts."""
+    times, totals = [], []
+    for item in searches:
+        elapsed, result = timed(search, session, item.query)
+        times.append(elapsed)
+        totals.append(result.total)
+    return times, totals
+
+
+def run_api(client, searches: list[Search]) -> tuple[list[float], Counter]:
+    """Time /api/v1/search on every search; return the times and the count of each status but 200."""
+    times, failures = [], Counter()
+    for item in searches:
+        elapsed, response = timed(lambda params: client.get("/api/v1/search", query_string=params), item.api_params())
+        times.append(elapsed)
+        if response.status_code != 200:
+            failures[response.status_code] += 1
+    return times, failures
+
+
+def describe(item: Search) -> str:
+    query = item.query
+    return f"{item.kind:<34} need {query.need or '(none)':<22} {query.radius_km:5.0f} km"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument("--services", type=int, default=100_000, help="synthetic services (exactly)")
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes building the data (PostgreSQL)")
+    parser.add_argument("--build-only", action="store_true", help="build or check the data set, then stop")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-    places = zctas()
 
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average at start: {load_average()}"
+    )
     OUT.mkdir(exist_ok=True)
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{OUT}/bench-{args.services}.sqlite3"
     engine = db.make_engine(url)
     db.upgrade(engine)
+    try:
+        built = check_or_build(engine, args.services, seed=args.seed, jobs=args.jobs)
+    except WrongDatabase as error:
+        print(f"refused: {error}", file=sys.stderr)
+        sys.exit(2)
     with Session(engine) as session:
-        if session.execute(select(func.count()).select_from(Service)).scalar_one() < args.services:
-            started = time.perf_counter()
-            load_providers(session, read_bundles())
-            synthesize(session, args.services, rng, places)
-            session.commit()
-            print(f"built data set in {time.perf_counter() - started:.0f} s")
-        total_services = session.execute(select(func.count()).select_from(Service)).scalar_one()
+        found = contents(session)
+    print(f"data: {found.synthetic:,} synthetic + {found.other:,} real services, {engine.dialect.name}")
+    if built is not None:
+        print(
+            f"built the data set in {built:.0f} s; peak memory {peak_memory_mb():.0f} MB (largest build worker "
+            f"{workers_peak_memory_mb():.0f} MB); load average {load_average()}"
+        )
+        print(
+            f"build CPU time: {cpu_seconds(resource.RUSAGE_SELF):.0f} s here, "
+            f"{cpu_seconds(resource.RUSAGE_CHILDREN):.0f} s in the workers (the database server's is on top)"
+        )
+    print(f"database size: {database_size_mb(engine):,.0f} MB")
+    if args.build_only:
+        print(f"peak memory: {peak_memory_mb():.0f} MB")
+        return
 
-        searches = queries(rng, places, args.searches)
-        for _, query in queries(random.Random(args.seed + 1), places, 50):
-            search(session, query)  # warm the database's page cache; not timed
-        engine_ms, results = [], []
-        for _, query in searches:
-            started = time.perf_counter()
-            result = search(session, query)
-            engine_ms.append((time.perf_counter() - started) * 1000)
-            results.append(result.total)
-
-        naive_ms = []
-        for _, query in searches[: args.naive]:
-            started = time.perf_counter()
-            naive_search(session, query)
-            naive_ms.append((time.perf_counter() - started) * 1000)
+    searches = mix(random.Random(args.seed), args.searches)
+    with Session(engine) as session:
+        run_engine(session, mix(random.Random(args.seed + 1), 50))  # warm the page cache; not timed
+        engine_ms, totals = run_engine(session, searches)
+        naive_ms = [timed(naive_search, session, item)[0] for item in searches[: args.naive]]
+        dense = dense_cases(session)
+        dense_ms = [statistics.median(run_engine(session, [item])[0][0] for _ in range(DENSE_RUNS)) for item in dense]
+        dense_totals = run_engine(session, dense)[1]
 
     from app import create_app
 
     # measure the request, not the limiter
     app = create_app({"ENGINE": engine, "RATELIMIT_ENABLED": False, "SITE_URL": "http://127.0.0.1:5000"})
     client = app.test_client()
-    api_ms = []
-    for zcta, query in searches:
-        params = {"location": zcta, "need": query.need, "radius_km": int(query.radius_km)}
-        if query.languages:
-            params["language"] = ",".join(query.languages)
-        if query.cost:
-            params["cost"] = query.cost
-        started = time.perf_counter()
-        response = client.get("/api/v1/search", query_string=params)
-        api_ms.append((time.perf_counter() - started) * 1000)
-        assert response.status_code in (200, 422), response.status_code
+    api_ms, failures = run_api(client, searches)
+    dense_api_ms, dense_failures = run_api(client, dense)
 
-    engine_naive_sample = engine_ms[: args.naive]
+    kinds = Counter(item.kind for item in searches)
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {engine.dialect.name}"
+        f"{args.searches} searches ({kinds['metro']} from the {20} towns with the most bundled sites, the rest "
+        f"from ZIPs weighted by bundled sites; {sum(1 for s in searches if not s.query.need)} with no need)"
     )
-    print(f"data: {total_services} services ({args.services} synthetic + real), {args.searches} searches")
-    print(f"results per search: median {statistics.median(results):.0f}, max {max(results)}")
-    print(f"engine       p50 {percentile(engine_ms, 0.5):7.2f} ms   p95 {percentile(engine_ms, 0.95):7.2f} ms")
-    print(f"api request  p50 {percentile(api_ms, 0.5):7.2f} ms   p95 {percentile(api_ms, 0.95):7.2f} ms")
-    print(f"naive        p50 {percentile(naive_ms, 0.5):7.2f} ms   ({args.naive} searches)")
-    ratio = statistics.median(naive_ms) / statistics.median(engine_naive_sample)
-    print(f"speed-up over naive (median, same {args.naive} searches): {ratio:.0f}x")
+    print(
+        f"results per search: median {statistics.median(totals):.0f}, "
+        f"p95 {percentile(totals, 0.95):.0f}, max {max(totals)}"
+    )
+    print(f"engine       {spread(engine_ms)}")
+    print(f"api request  {spread(api_ms)}")
+    print(f"failures (not 200): {sum(failures.values())} of {len(searches)} {dict(failures) or ''}")
+    same = engine_ms[: args.naive]
+    print(
+        f"naive (bounding box + Python haversine, first {args.naive} searches): p50 "
+        f"{percentile(naive_ms, 0.5):.2f} ms; engine on the same: p50 {percentile(same, 0.5):.2f} ms "
+        f"({statistics.median(naive_ms) / statistics.median(same):.1f}x)"
+    )
+    print("the 10 searches of the mix with the most results:")
+    for index in sorted(range(len(searches)), key=lambda i: -totals[i])[:10]:
+        print(f"  {describe(searches[index])} {totals[index]:>7,} results {engine_ms[index]:8.2f} ms")
+    print(f"dense cases (engine: median of {DENSE_RUNS} runs; api: one run):")
+    for item, elapsed, total, api_elapsed in zip(dense, dense_ms, dense_totals, dense_api_ms, strict=True):
+        print(f"  {describe(item)} {total:>7,} results {elapsed:8.2f} ms   api {api_elapsed:8.2f} ms")
+    print(f"dense failures (not 200): {sum(dense_failures.values())} {dict(dense_failures) or ''}")
+    print(f"load average at end: {load_average()}; peak memory: {peak_memory_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Load the bundled data (data/needs.json, data/providers.jsonl.gz) into the database.
 
 Idempotent: ids are derived from the bundle keys, and a record already in the database is
-left as it is (an NGO may have edited it since), so running it twice adds nothing.
+left as it is (an NGO may have edited it since), so running it twice adds nothing. Loads in
+batches of constant memory (seed.bulk): COPY on PostgreSQL, executemany elsewhere.
 """
 
 import gzip
@@ -11,10 +12,11 @@ from datetime import date
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from matching.index import analyze, reindex_services
+from matching.bulk_index import index_services
+from matching.index import analyze
 from matching.needs import Taxonomy, get_taxonomy
 from models import (
     Address,
@@ -36,6 +38,7 @@ from models import (
     Taxonomy as TaxonomyRow,
 )
 from models.base import stable_id, utcnow
+from seed.bulk import Progress, batched, no_progress, write_rows
 
 PROVIDERS_FILE = Path(__file__).resolve().parent.parent / "data" / "providers.jsonl.gz"
 COST_OPTIONS = {
@@ -138,9 +141,7 @@ class _Rows:
 
     def insert(self, session: Session) -> None:
         for model in self.ORDER:
-            rows = self.by_table[model]
-            for start in range(0, len(rows), 2000):
-                session.execute(insert(model), rows[start : start + 2000])
+            write_rows(session, model, self.by_table[model])
 
 
 def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
@@ -346,32 +347,67 @@ def _bundle_rows(rows: _Rows, bundle: dict, now) -> list[str]:
     return service_ids
 
 
-def load_providers(session: Session, bundles: list[dict] | Iterator[dict]) -> dict[str, int]:
-    """Insert the bundles not yet in the database; return counts of what was added."""
+BATCH_BUNDLES = 500  # bundles per batch: a few thousand rows, and under SQLite's bound-parameter limit
+
+
+def load_providers(
+    session: Session,
+    bundles: list[dict] | Iterator[dict],
+    *,
+    batch_size: int = BATCH_BUNDLES,
+    commit_batches: bool = False,
+    progress: Progress = no_progress,
+) -> dict[str, int]:
+    """Insert the bundles not yet in the database, a batch at a time; return counts of what was added.
+
+    Memory stays flat however many bundles there are: ``bundles`` is read lazily and each batch is
+    written (COPY on PostgreSQL) and indexed before the next is read. With ``commit_batches`` every
+    batch is committed, so that no transaction (nor SQLite's write-ahead log) holds the whole load;
+    running the load again adds what an interrupted one left out. ``progress`` is told how many
+    bundles each batch held.
+    """
     ensure_taxonomy(session)
-    existing = set(session.execute(select(Organization.source_key)).scalars())
-    rows = _Rows()
+    counts = {"organizations": 0, "locations": 0, "services": 0, "skipped": 0}
+    parents: dict[str, str] = {}
     now = utcnow()
-    parents = {}
+    for batch in batched(bundles, batch_size):
+        _load_batch(session, batch, now, counts=counts, parents=parents)
+        if commit_batches:
+            session.commit()
+        progress(len(batch))
+    _link_parents(session, parents)
+    analyze(session)
+    return counts
+
+
+def _load_batch(session: Session, batch: list[dict], now, *, counts: dict, parents: dict) -> None:
+    """Write and index the bundles of one batch that are not in the database yet."""
+    keys = [bundle["key"] for bundle in batch]
+    existing = set(session.execute(select(Organization.source_key).where(Organization.source_key.in_(keys))).scalars())
+    rows = _Rows()
     service_ids = []
-    skipped = 0
-    for bundle in bundles:
+    for bundle in batch:
         if bundle["key"] in existing:
-            skipped += 1
+            counts["skipped"] += 1
             continue
         service_ids += _bundle_rows(rows, bundle, now)
         if bundle.get("parent_key"):
             parents[stable_id("organization", bundle["key"])] = stable_id("organization", bundle["parent_key"])
     rows.insert(session)
-    known = set(session.execute(select(Organization.id)).scalars())
-    for child, parent in parents.items():
-        if parent in known:
-            session.execute(update(Organization).where(Organization.id == child).values(parent_organization_id=parent))
-    reindex_services(session, service_ids)
-    analyze(session)
-    return {
-        "organizations": len(rows.by_table[Organization]),
-        "locations": len(rows.by_table[Location]),
-        "services": len(service_ids),
-        "skipped": skipped,
-    }
+    index_services(session, service_ids)
+    counts["organizations"] += len(rows.by_table[Organization])
+    counts["locations"] += len(rows.by_table[Location])
+    counts["services"] += len(service_ids)
+
+
+def _link_parents(session: Session, parents: dict[str, str]) -> None:
+    """Link new child organizations to their parents, where the parent is in the database."""
+    children = sorted(parents)
+    for chunk in batched(children, BATCH_BUNDLES):
+        wanted = {parents[child] for child in chunk}
+        known = set(session.execute(select(Organization.id).where(Organization.id.in_(wanted))).scalars())
+        for child in chunk:
+            if parents[child] in known:
+                session.execute(
+                    update(Organization).where(Organization.id == child).values(parent_organization_id=parents[child])
+                )
