@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def untrusted_host(_error: SecurityError):
         # A Host header the site does not answer to: no page (its links would be built on that host).
-        return _("This address is not served here."), 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return _http_message(400), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
