@@ -13,10 +13,11 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SEARCH = "/search?location=75201&need=immigration-legal"
 LEAFLET_JS = "/static/vendor/leaflet/leaflet.js"
-FIRST_LOAD_BUDGET = 60 * 1024
+# Uncompressed (what the phone parses); over the wire it is about a third (tests/test_production.py: 20 KB).
+FIRST_LOAD_BUDGET = 64 * 1024
 
 
-def test_results_page_first_load_is_at_most_60_kb(guard, live_server):
+def test_results_page_first_load_is_at_most_64_kb(guard, live_server):
     page = guard.page(viewport=PHONE)
     responses = []
     page.on("response", lambda response: responses.append(response))
