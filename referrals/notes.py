@@ -17,7 +17,7 @@ from models.base import utcnow
 DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d\u00ad\u02d7\u2e3a\u2e3b\u30fc]")
 INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 # An A-number (Alien Registration Number): A and 8 or 9 digits, often grouped.
-A_NUMBER = re.compile(r"\bA[\s#:.\-]*(?:\d[\s\-]?){7,8}\d\b", re.IGNORECASE)
+A_NUMBER = re.compile(r"\bA[\s#:.\-]*(?:\d[\s.\-]{0,3}){7,8}\d\b", re.IGNORECASE)
 # An A-number named in words ("A-number 087-654-321", "alien no. 12345678", "número A 123 456 789").
 A_NUMBER_WORDS = re.compile(
     r"\b(?:a[\s.\-]*(?:number|num|no)|alien[\s.\-]*(?:registration[\s.\-]*)?(?:number|num|no|\#)"

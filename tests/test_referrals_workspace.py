@@ -518,3 +518,10 @@ def test_the_workspace_dials_the_call_line_and_texts_the_text_line(client, world
     assert 'href="tel:18005550199"' in row
     assert 'href="sms:88788"' in row
     assert "tel:88788" not in row
+
+
+@pytest.mark.parametrize("note", ["A100 - 000 - 00", "a100.000.00", "Client A 123 . 456 . 78."])
+def test_an_eight_digit_a_number_grouped_with_wide_separators_is_refused(note):
+    """Found by the property test above: 3-3-2 groups with " - " or "." slipped past the A-number rule."""
+    with pytest.raises(ReferralError):
+        check_note(note)
