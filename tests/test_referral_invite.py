@@ -73,6 +73,7 @@ def test_the_invitation_goes_to_the_public_email_with_the_sign_up_link_and_no_cl
     assert f"{site}/manage/claim/{item.provider_id}" in text
     assert "Agency A" in text
     assert "---" in message.body  # English, then Spanish
+    assert "Para recibir referencias" in message.body
     for secret in (ALIAS, PHONE, NOTE, referral.code, referral.code[:4], "asylum", "Asylum", "cw@example.org"):
         assert secret not in text
     assert "Alpha" not in text
