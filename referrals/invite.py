@@ -55,6 +55,11 @@ class Invitation:
     email: str | None  # the provider's public email; None: invite them by phone
     sent_at: datetime | None  # the last invitation, if any
 
+    @property
+    def can_send(self) -> bool:
+        """Tell whether the button shows: a public email, and no invitation in the last INVITE_EVERY."""
+        return bool(self.email) and (self.sent_at is None or utcnow() - self.sent_at >= INVITE_EVERY)
+
 
 def invitation_view(session: Session, *, items: list[ReferralItem]) -> dict[str, Invitation]:
     """Return, for each tracked item (by id), its provider's public email and last invitation."""

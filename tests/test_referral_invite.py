@@ -100,6 +100,7 @@ def test_a_second_invitation_within_30_days_sends_nothing(client, session, refer
     event = session.execute(select(ReferralEvent).where(ReferralEvent.status == "invited")).scalar_one()
     event.at -= timedelta(days=31)
     session.commit()
+    assert INVITE_BUTTON in client.get(f"/work/referrals/{referral.id}").get_data(as_text=True)
     assert _invite(client, referral, item).status_code == 302
     assert len(_invitations(session)) == 2
 
