@@ -116,7 +116,9 @@ def mark_received(session: Session, *, user: User, item: ReferralItem) -> bool:
 def history_of(session: Session, *, item_id: str) -> list[HistoryEntry]:
     """Return an item's status changes, newest first, with notes decrypted."""
     events = session.execute(
-        select(ReferralEvent).where(ReferralEvent.referral_item_id == item_id).order_by(ReferralEvent.at.desc())
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_item_id == item_id, ReferralEvent.status != "invited")  # the caseworker's log
+        .order_by(ReferralEvent.at.desc())
     ).scalars()
     return [HistoryEntry(status=event.status, at=event.at, note=decrypt(event.note_enc)) for event in events]
 

@@ -27,7 +27,7 @@ from api.forms import SearchForm
 from finder.views import active_filters
 from matching.needs import get_taxonomy
 from models.db import get_session
-from referrals import lists, notices, reach, workflow
+from referrals import invite, lists, notices, reach, workflow
 from referrals.access import agency_id_of, referral_for_caseworker
 from referrals.codes import format_code
 from referrals.forms import (
@@ -287,7 +287,29 @@ def _referral_page(referral, status: int = 200, erase_form: EraseForm | None = N
         action_form=ActionForm(),
         erase_form=erase_form or EraseForm(),
         caseworker_statuses=workflow.CASEWORKER_STATUSES,
+        invitations=invite.invitation_view(get_session(), items=[entry.item for entry in view.items]),
     )
+
+
+@bp.post("/referrals/<referral_id>/items/<item_id>/invite")
+@caseworkers_only
+def invite_provider(referral_id: str, item_id: str):
+    """Email a provider not on Amparo (its public email only, no client data) an invitation to join."""
+    referral = _own_referral(referral_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        provider = invite.invite_provider(get_session(), caseworker=current_user, referral=referral, item_id=item_id)
+    except LookupError:
+        abort(404)
+    except invite.NoPublicEmail:
+        flash(_("No public email listed: invite them by phone."))
+        return _referral_page(referral, 400)
+    except invite.AlreadyInvited as already:
+        flash(_("An invitation was already sent on %(date)s.", date=already.at.date().isoformat()))
+        return redirect(url_for(".referral", referral_id=referral.id))
+    flash(_("Invitation sent to %(organization)s.", organization=provider.name))
+    return redirect(url_for(".referral", referral_id=referral.id))
 
 
 @bp.post("/referrals/<referral_id>/items/<item_id>/status")

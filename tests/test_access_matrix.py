@@ -123,6 +123,7 @@ ROUTES = [
     ("POST", "/work/referrals/<referral_id>/close", WORK_OWN),
     ("POST", "/work/referrals/<referral_id>/erase", WORK_OWN),
     ("POST", "/work/referrals/<referral_id>/items/<item_id>/status", WORK_OWN),
+    ("POST", "/work/referrals/<referral_id>/items/<item_id>/invite", WORK_OWN),
     ("POST", "/work/emails", WORK),
     ("GET", "/work/reports", WORK),
     ("GET", "/work/reports.csv", WORK),
@@ -165,8 +166,12 @@ POST_DATA = {
     "/work/lists/add": {"list_id": "{list_id}", "service_id": "{service_id}"},
     "/work/lists/<list_id>/rename": {"name": "Renamed"},
     "/work/lists/<list_id>/remove": {"service_id": "{service_id}"},
-    "/work/referrals/new": {"services": "{service_id}", "needs": "asylum", "language": "es",
-                            "contact_preference": "client-calls"},  # fmt: skip
+    "/work/referrals/new": {
+        "services": "{service_id}",
+        "needs": "asylum",
+        "language": "es",
+        "contact_preference": "client-calls",
+    },  # fmt: skip
 }
 
 
