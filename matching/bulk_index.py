@@ -1,6 +1,6 @@
 """Write the search index in batches of services: constant memory, COPY on PostgreSQL.
 
-The rows are the ones matching.index computes (``_entries_for``, the same function its
+The rows are the ones matching.index computes (``entries_for``, the same function its
 ``reindex_services`` and ``rebuild_index`` use); only the writing differs: batches read by
 keyset, written with seed.bulk.write_rows, optionally committed one by one.
 """
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from matching.index import CHUNK, _entries_for, analyze
+from matching.index import CHUNK, analyze, entries_for
 from models import SearchEntry, Service
 from seed.bulk import Progress, batched, no_progress, write_rows
 
@@ -20,7 +20,7 @@ def index_services(session: Session, service_ids: list[str]) -> int:
     written = 0
     for chunk in batched(sorted(set(service_ids)), CHUNK):
         session.execute(delete(SearchEntry).where(SearchEntry.service_id.in_(chunk)))
-        rows = _entries_for(session, chunk)
+        rows = entries_for(session, chunk)
         write_rows(session, SearchEntry, rows)
         written += len(rows)
     return written
@@ -30,7 +30,7 @@ def index_new_services(session: Session, service_ids: list[str]) -> int:
     """Write the index rows of services that have none yet (a bulk load); return how many were written."""
     written = 0
     for chunk in batched(service_ids, CHUNK):
-        rows = _entries_for(session, chunk)
+        rows = entries_for(session, chunk)
         write_rows(session, SearchEntry, rows)
         written += len(rows)
     return written

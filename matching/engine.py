@@ -548,16 +548,26 @@ def _best_per_service(rows, query: SearchQuery, now: datetime, limit: int) -> tu
     return best, read, False
 
 
-def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchResult:
-    """Return one page of ranked matches for ``query``, with the counts of each kind of result.
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked results of a query, up to its limit: what the results cache keeps (matching.cache).
 
-    The database orders the candidates by the rank keys and hands over only the first rows: enough
-    for RESULT_CAP results (or the page, if further). Beyond that the total reads "RESULT_CAP+".
+    ``entries`` holds (index row id, distance in km or None, unknown filters) in rank order. Nothing
+    in it depends on the time of day unless the query asks "open now".
     """
-    now = query.now or datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    limit = max(RESULT_CAP, page * per_page)
+
+    entries: tuple[tuple[str, float | None, tuple[str, ...]], ...]
+    confirmed: int
+    nearby: int
+    capped: bool
+
+
+def rank(session: Session, query: SearchQuery, limit: int = RESULT_CAP) -> Ranking:
+    """Rank the matches of ``query``: the first ``limit``, and whether there were more.
+
+    The database orders the candidates by the rank keys and hands over only the first rows.
+    """
+    now = _aware_now(query)
     connection = session.connection()
     statement, params = _prepare(connection, query)
     row_limit = ROWS_PER_RESULT * (limit + 1)
@@ -571,25 +581,54 @@ def search(session: Session, query: SearchQuery, *, page: int = 1, per_page: int
     ranked = sorted(best.values())
     capped = len(ranked) > limit
     ranked = ranked[:limit]
+    return Ranking(
+        entries=tuple((entry_id, distance, unknown) for _, entry_id, distance, unknown, _ in ranked),
+        confirmed=sum(1 for key, _, _, _, _ in ranked if key[0] == 0),
+        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
+        capped=capped,
+    )
+
+
+def _aware_now(query: SearchQuery) -> datetime:
+    now = query.now or datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now
+
+
+def search(
+    session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20, ranker=None
+) -> SearchResult:
+    """Return one page of ranked matches for ``query``, with the counts of each kind of result.
+
+    Results are counted up to RESULT_CAP (or the page, if further); beyond, the total reads
+    "RESULT_CAP+". ``ranker`` (session, query, limit) -> Ranking replaces ``rank``: the results cache.
+    """
+    limit = max(RESULT_CAP, page * per_page)
+    ranking = (ranker or rank)(session, query, limit)
     start = (page - 1) * per_page
-    shown = ranked[start : start + per_page]
+    shown = ranking.entries[start : start + per_page]
     full = {
         row.id: row
-        for row in connection.execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for _, entry_id, _, _, _ in shown]))
+        for row in session.connection().execute(
+            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for entry_id, _, _ in shown]))
         )
     }
-    matches = [_match(full[entry_id], distance, unknown, now, query) for _, entry_id, distance, unknown, _ in shown]
-    confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
+    now = _aware_now(query)
+    # A row reindexed away since the ranking (another request's listing change) is left out, not a 500.
+    matches = [
+        _match(full[entry_id], distance, unknown, now, query)
+        for entry_id, distance, unknown in shown
+        if entry_id in full
+    ]
+    total = len(ranking.entries)
     return SearchResult(
-        total=len(ranked),
+        total=total,
         page=page,
         per_page=per_page,
         matches=matches,
-        confirmed=confirmed,
-        unknown=len(ranked) - confirmed,
-        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
-        total_capped=capped,
+        confirmed=ranking.confirmed,
+        unknown=total - ranking.confirmed,
+        nearby=ranking.nearby,
+        total_capped=ranking.capped,
     )
 
 

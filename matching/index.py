@@ -89,7 +89,7 @@ def reindex_services(session: Session, service_ids: list[str]) -> int:
     written = 0
     for chunk in _chunks(sorted(set(service_ids))):
         session.execute(delete(SearchEntry).where(SearchEntry.service_id.in_(chunk)))
-        rows = _entries_for(session, chunk)
+        rows = entries_for(session, chunk)
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
@@ -107,7 +107,7 @@ def rebuild_index(session: Session) -> int:
     ids = list(session.execute(select(Service.id)).scalars())
     written = 0
     for chunk in _chunks(ids):
-        rows = _entries_for(session, chunk)
+        rows = entries_for(session, chunk)
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
@@ -115,7 +115,7 @@ def rebuild_index(session: Session) -> int:
     return written
 
 
-def _entries_for(session: Session, service_ids: list[str]) -> list[dict]:
+def entries_for(session: Session, service_ids: list[str]) -> list[dict]:
     """Compute the index rows of a batch of services with a fixed number of queries."""
     taxonomy = get_taxonomy()
     services = [
