@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bench.workload import zctas
 from matching.bulk_index import index_new_services
-from matching.index import analyze
+from matching.index import cluster
 from matching.needs import get_taxonomy
 from models import (
     Address,
@@ -114,7 +114,7 @@ def check_or_build(
             for part in parts:
                 part.result()
     with Session(engine) as session:
-        analyze(session)
+        cluster(session)
         session.commit()
     return time.perf_counter() - started
 

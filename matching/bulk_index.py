@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from matching.index import CHUNK, analyze, entries_for
+from matching.index import CHUNK, cluster, entries_for
 from models import SearchEntry, Service
 from seed.bulk import Progress, batched, no_progress, write_rows
 
@@ -70,5 +70,5 @@ def rebuild_index_in_batches(
         if commit_batches:
             session.commit()
         progress(len(ids))
-    analyze(session)
+    cluster(session)
     return written

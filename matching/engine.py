@@ -16,7 +16,7 @@ installed); Python checks each row read, breaks the last ties, and stops at RESU
 import functools
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -144,6 +144,10 @@ ROWS_PER_RESULT = 4
 # more than the rounding between the two, far less than a centimetre.
 A_SLACK = 1e-12
 MAX_CELLS = 800  # a circle touching more grid cells than this reads whole latitude bands instead
+# A search this much wider ranks this circle first (see _settled_near).
+INNER_RADIUS_KM = 10.0
+# Circles up to this radius use PostGIS's index as well, where it is installed (see _prepare).
+POSTGIS_MAX_RADIUS_KM = 30.0
 
 
 class UnknownNeed(ValueError):
@@ -249,6 +253,9 @@ class _Shape:
 # The sort key of a row as the database computes it: RANK_KEYS up to the distance, which is the
 # haversine "a" (it grows with the distance); Python breaks the remaining ties (name, id).
 SQL_KEYS = ("k_unknown", "k_general", "k_languages", "k_capacity", "k_scope", "k_inexact", "k_a")
+# What counting reads of each row after its first keys (see _count_results).
+COUNT_COLUMNS = ("service_id", "latitude")
+COUNT_BATCH = 1000  # rows fetched at a time while counting
 # What Python reads of each row after the keys, in this order.
 ROW_COLUMNS = (
     "id", "service_id", "need_code", "latitude", "longitude", "scope", "state", "county", "languages",
@@ -325,13 +332,12 @@ def _near(shape: _Shape, a) -> list:
     ]
 
 
-@lru_cache(maxsize=512)
-def _statement(shape: _Shape):
-    """Build (once per shape) the candidate query, ordered by the rank keys, with a bound LIMIT.
+def _candidates(shape: _Shape, *, counting: bool = False):
+    """Build the candidate rows of a search with their rank keys (SQL_KEYS), as one UNION ALL.
 
     One part per kind of row: sites for the need (the (need_code, cell) index or PostGIS's), sites
-    tagged with a parent of the need, and area rows by (scope, state). Python checks each row again
-    (hours, exact distance) and breaks the ties the database leaves (name, id).
+    tagged with a parent of the need, and area rows by (scope, state). ``counting``: the few columns
+    that counting needs (COUNT_COLUMNS), and the area rows first.
     """
     entry = SearchEntry
     languages = [_contains(shape.dialect, entry.languages, f"language_{i}") for i in range(shape.languages)]
@@ -357,14 +363,18 @@ def _statement(shape: _Shape):
             else_=-CAPACITY_RANK[None],
         ).label("k_capacity"),
     ]
-    rest = [getattr(entry, name) for name in ROW_COLUMNS]
+    rest = [getattr(entry, name) for name in (COUNT_COLUMNS if counting else ROW_COLUMNS)]
+    if counting:
+        fit = fit[:3]  # k_unknown, k_general, k_languages: what tells a site from an area (_count_results)
     where = _filters(shape, languages, credentials)
     a = _haversine_a()
     site = [
         *fit,
         literal_column(str(SCOPE_RANK[None]), Integer).label("k_scope"),
-        case((entry.geocode_precision.in_(sorted(EXACT_PRECISIONS)), 0), else_=1).label("k_inexact"),
-        a.label("k_a"),
+        *(() if counting else (
+            case((entry.geocode_precision.in_(sorted(EXACT_PRECISIONS)), 0), else_=1).label("k_inexact"),
+            a.label("k_a"),
+        )),
         *rest,
     ]
     codes = bindparam("codes", expanding=True)
@@ -380,8 +390,10 @@ def _statement(shape: _Shape):
         area = [
             *fit,
             literal_column(str(SCOPE_RANK[scope]), Integer).label("k_scope"),
-            literal_column("0", Integer).label("k_inexact"),
-            cast(literal_column("0.0"), Float).label("k_a"),
+            *(() if counting else (
+                literal_column("0", Integer).label("k_inexact"),
+                cast(literal_column("0.0"), Float).label("k_a"),
+            )),
             *rest,
         ]
         if scope == "national":
@@ -391,10 +403,59 @@ def _statement(shape: _Shape):
         if scope == "county":
             place.append(entry.county == bindparam("county") if shape.county_known else entry.county.is_(None))
         parts.append(select(*area).where(entry.scope == scope, *place, need, *where))
-    ranked = union_all(*parts) if len(parts) > 1 else parts[0]
+    if counting:
+        parts = parts[1 + shape.direct :] + parts[: 1 + shape.direct]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+@lru_cache(maxsize=512)
+def _statement(shape: _Shape):
+    """Build (once per shape) the candidate query, ordered by the rank keys, with a bound LIMIT.
+
+    Python checks each row again (hours, exact distance) and breaks the ties the database leaves
+    (name, id).
+    """
+    ranked = _candidates(shape)
     return ranked.order_by(*(ranked.selected_columns[name] for name in SQL_KEYS)).limit(
         bindparam("row_limit", type_=Integer)
     )
+
+
+@lru_cache(maxsize=512)
+def _count_statement(shape: _Shape):
+    """Build (once per shape) the query that lists a search's rows for counting: areas first, no order."""
+    return _candidates(shape, counting=True)
+
+
+def _count_results(connection, shape: _Shape, params: dict, cap: int) -> tuple[int, int, int]:
+    """Count a search's results: (services, confirmed, nearby), each exact up to ``cap``.
+
+    A service counts once, by its best row. Its best row answers every asked-for filter if any row
+    does (unknown filters are the first rank key). It is a site, not an area, if a site row fits at
+    least as well as its best area row (unknown filters, general need, then languages: capacity is the
+    service's own, and at equal fit a site ranks before an area); area rows come first, so each site
+    row can tell at once. The rows stream in, unordered, and reading stops once every count is past
+    the cap: a dense search reads about ``cap`` rows, not all of its tens of thousands.
+    """
+    rows = connection.execution_options(stream_results=True, max_row_buffer=COUNT_BATCH).execute(
+        _count_statement(shape), params
+    )
+    area_fit: dict[str, tuple] = {}
+    services, confirmed, nearby = set(), set(), set()
+    for k_unknown, k_general, k_languages, _scope, service_id, latitude in rows:
+        services.add(service_id)
+        if k_unknown == 0:
+            confirmed.add(service_id)
+        fit = (k_unknown, k_general, k_languages)
+        if latitude is None:
+            if fit < area_fit.get(service_id, (math.inf,)):
+                area_fit[service_id] = fit
+        elif fit <= area_fit.get(service_id, (math.inf,)):
+            nearby.add(service_id)
+        if len(services) > cap and len(confirmed) >= cap and len(nearby) >= cap:
+            break
+    rows.close()
+    return len(services), len(confirmed), len(nearby)
 
 
 def _grid(query: SearchQuery, params: dict) -> bool:
@@ -410,8 +471,8 @@ def _grid(query: SearchQuery, params: dict) -> bool:
     return False
 
 
-def _prepare(connection, query: SearchQuery):
-    """Return the ranked candidate statement of ``query`` and its bound values."""
+def _prepare(connection, query: SearchQuery) -> tuple[_Shape, dict]:
+    """Return the shape of ``query``'s statements (see _statement, _count_statement) and their values."""
     any_row, direct_only = wanted_needs(query.need)
     county = county_key(query.county)
     languages = sorted(set(query.languages))
@@ -430,7 +491,10 @@ def _prepare(connection, query: SearchQuery):
         params["direct_codes"] = sorted(direct_only)
     if query.need is not None:
         params["need"] = query.need
-    schema = postgis_schema(connection)
+    # PostGIS's index reads every need's sites in the circle: worth it where the grid cells overshoot a
+    # small circle many times, not for a wide one (at 100 km around NYC it read 157,912 entries to
+    # keep 18,705 that (need_code, cell) found by itself).
+    schema = postgis_schema(connection) if query.radius_km <= POSTGIS_MAX_RADIUS_KM else None
     cell_list = _grid(query, params)
     if schema:
         # Margin: PostGIS measures on the spheroid, the engine on a sphere (they differ by < 0.6%).
@@ -458,7 +522,7 @@ def _prepare(connection, query: SearchQuery):
         strict=frozenset(query.strict),
         delivery=query.delivery if query.delivery in ("remote", "in-person") else None,
     )
-    return _statement(shape), params
+    return shape, params
 
 
 def _beyond(prefix: tuple, last: tuple) -> bool:
@@ -550,26 +614,85 @@ def _best_per_service(rows, query: SearchQuery, now: datetime, limit: int) -> tu
 
 @dataclass(frozen=True)
 class Ranking:
-    """The ranked results of a query, up to its limit: what the results cache keeps (matching.cache).
+    """The first ranked results of a query and the counts of all: what the results cache keeps.
 
     ``entries`` holds (index row id, distance in km or None, unknown filters) in rank order. Nothing
     in it depends on the time of day unless the query asks "open now".
     """
 
-    entries: tuple[tuple[str, float | None, tuple[str, ...]], ...]
+    entries: tuple[tuple[str, float | None, tuple[str, ...]], ...]  # the first ``limit``
+    total: int  # all results, up to the cap
     confirmed: int
     nearby: int
     capped: bool
 
 
-def rank(session: Session, query: SearchQuery, limit: int = RESULT_CAP) -> Ranking:
-    """Rank the matches of ``query``: the first ``limit``, and whether there were more.
+def rank(session: Session, query: SearchQuery, limit: int = 20) -> Ranking:
+    """Rank the first ``limit`` matches of ``query`` and count them all, up to RESULT_CAP (or ``limit``).
 
-    The database orders the candidates by the rank keys and hands over only the first rows.
+    The database orders the candidates by the rank keys and hands over only the first rows, enough for
+    ``limit`` services; a second query counts the results without ordering them. "Open now" needs each
+    row's hours read in Python, so such a search ranks and counts up to the cap through the rows.
     """
     now = _aware_now(query)
     connection = session.connection()
-    statement, params = _prepare(connection, query)
+    shape, params = _prepare(connection, query)
+    cap = max(RESULT_CAP, limit)
+    shape, params = _prepare(connection, query)
+    counted = None
+    if query.open_now:
+        ranked, _ = _ranked(connection, shape, params, query, now, cap)
+        counted = ranked[:cap]
+    else:
+        ranked = _settled_near(connection, query, now, limit)
+        if ranked is None:
+            ranked, complete = _ranked(connection, shape, params, query, now, limit)
+            counted = ranked if complete else None
+    if counted is not None:  # every candidate was read (or, for "open now", the first cap + 1)
+        total = len(ranked)
+        confirmed = sum(1 for key, _, _, _, _ in counted if key[0] == 0)
+        nearby = sum(1 for _, _, distance, _, _ in counted if distance is not None)
+    else:  # the ranking stopped after the page: count apart
+        total, confirmed, nearby = _count_results(connection, shape, params, cap)
+    capped = total > cap
+    return Ranking(
+        entries=tuple((entry_id, distance, unknown) for _, entry_id, distance, unknown, _ in ranked[:limit]),
+        total=min(total, cap),
+        # Counted past the cap: the first ``cap`` results hold every confirmed one, as far as they go.
+        # "Nearby" counts every service with a site in the circle (among the first ``cap`` when "open now").
+        confirmed=min(confirmed, cap),
+        nearby=min(nearby, cap),
+        capped=capped,
+    )
+
+
+def _settled_near(connection, query: SearchQuery, now: datetime, limit: int) -> list | None:
+    """Rank a wide search in a small circle first; return its ranking if that settles the page, else None.
+
+    The best key a result can have is known before searching: every filter answered, the need itself,
+    every asked-for language, accepting, a site at its street address. If the small circle holds
+    ``limit`` results with that best key, nothing outside it can rank before them (it is further
+    away), so the page is settled without ranking the whole circle: a dense city's wide search ranks
+    a few hundred rows, not tens of thousands.
+    """
+    if query.radius_km < 2 * INNER_RADIUS_KM:
+        return None
+    inner = replace(query, radius_km=INNER_RADIUS_KM)
+    shape, params = _prepare(connection, inner)
+    ranked, _ = _ranked(connection, shape, params, inner, now, limit)
+    best = (0, 0, -len(set(query.languages)), -CAPACITY_RANK["accepting"], SCOPE_RANK[None], 0)
+    if len(ranked) >= limit and all(key[:6] == best for key, _, _, _, _ in ranked[:limit]):
+        return ranked[:limit]
+    return None
+
+
+def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: datetime, limit: int):
+    """Rank services by their best rows, reading rows until the first ``limit`` + 1 are settled.
+
+    Returns (key, row id, distance, unknown, need) per service in rank order, and whether every
+    candidate row was read (then the list holds every result, else the first ``limit`` + 1 or more).
+    """
+    statement = _statement(shape)
     row_limit = ROWS_PER_RESULT * (limit + 1)
     while True:
         rows = connection.execute(statement, {**params, "row_limit": row_limit})
@@ -578,15 +701,7 @@ def rank(session: Session, query: SearchQuery, limit: int = RESULT_CAP) -> Ranki
         if settled or read < row_limit:
             break
         row_limit *= 8  # services with many rows each (sites, needs): read further
-    ranked = sorted(best.values())
-    capped = len(ranked) > limit
-    ranked = ranked[:limit]
-    return Ranking(
-        entries=tuple((entry_id, distance, unknown) for _, entry_id, distance, unknown, _ in ranked),
-        confirmed=sum(1 for key, _, _, _, _ in ranked if key[0] == 0),
-        nearby=sum(1 for _, _, distance, _, _ in ranked if distance is not None),
-        capped=capped,
-    )
+    return sorted(best.values()), not settled and read < row_limit
 
 
 def _aware_now(query: SearchQuery) -> datetime:
@@ -602,8 +717,7 @@ def search(
     Results are counted up to RESULT_CAP (or the page, if further); beyond, the total reads
     "RESULT_CAP+". ``ranker`` (session, query, limit) -> Ranking replaces ``rank``: the results cache.
     """
-    limit = max(RESULT_CAP, page * per_page)
-    ranking = (ranker or rank)(session, query, limit)
+    ranking = (ranker or rank)(session, query, page * per_page)
     start = (page - 1) * per_page
     shown = ranking.entries[start : start + per_page]
     full = {
@@ -619,14 +733,13 @@ def search(
         for entry_id, distance, unknown in shown
         if entry_id in full
     ]
-    total = len(ranking.entries)
     return SearchResult(
-        total=total,
+        total=ranking.total,
         page=page,
         per_page=per_page,
         matches=matches,
         confirmed=ranking.confirmed,
-        unknown=total - ranking.confirmed,
+        unknown=ranking.total - ranking.confirmed,
         nearby=ranking.nearby,
         total_capped=ranking.capped,
     )

@@ -101,6 +101,20 @@ def analyze(session: Session) -> None:
     session.execute(text("ANALYZE"))
 
 
+def cluster(session: Session) -> None:
+    """On PostgreSQL, store the index rows in (need_code, cell) order, then refresh the statistics.
+
+    A search reads the rows of one need in a few grid cells: clustered, they sit on a few hundred
+    pages instead of one page each (at 1M services, a dense search read 25,457 pages, then 1,510).
+    CLUSTER locks the table while it rewrites it (about 2 minutes at 1M services), so it runs after a
+    whole rebuild (``flask reindex``, a first seed, the benchmark's build), not after each edit; rows
+    written later go where there is room, and the next rebuild puts them in order again.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("CLUSTER search_entry USING ix_search_entry_need_cell"))
+    analyze(session)
+
+
 def rebuild_index(session: Session) -> int:
     """Rebuild the whole index; return how many rows were written."""
     session.execute(delete(SearchEntry))
@@ -111,7 +125,7 @@ def rebuild_index(session: Session) -> int:
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
-    analyze(session)
+    cluster(session)
     return written
 
 

@@ -41,11 +41,16 @@ def _subset(rng: random.Random, values: list, chance: float = 0.5) -> list:
     return [value for value in values if rng.random() < chance]
 
 
-def generate_directory(session, rng: random.Random, count: int) -> None:
-    """Insert ``count`` services with random fields and the index rows matching.index would write."""
+def generate_directory(session, rng: random.Random, count: int, *, spread: float = 1.0) -> None:
+    """Insert ``count`` services with random fields and the index rows matching.index would write.
+
+    ``spread`` scales how far from CENTRE the sites lie (1: about 80 km; 0.05: a dense town centre).
+    """
     taxonomy = get_taxonomy()
     codes = list(taxonomy.needs)
-    shared_points = [(CENTRE[0] + rng.uniform(-0.3, 0.3), CENTRE[1] + rng.uniform(-0.3, 0.3)) for _ in range(4)]
+    shared_points = [
+        (CENTRE[0] + rng.uniform(-0.3, 0.3) * spread, CENTRE[1] + rng.uniform(-0.3, 0.3) * spread) for _ in range(4)
+    ]
     shared_points.append(CENTRE)
     rows = []
     for number in range(count):
@@ -74,7 +79,7 @@ def generate_directory(session, rng: random.Random, count: int) -> None:
             if rng.random() < 0.3:
                 lat, lon = rng.choice(shared_points)
             else:
-                lat, lon = CENTRE[0] + rng.uniform(-0.7, 0.7), CENTRE[1] + rng.uniform(-0.9, 0.9)
+                lat, lon = CENTRE[0] + rng.uniform(-0.7, 0.7) * spread, CENTRE[1] + rng.uniform(-0.9, 0.9) * spread
             site_languages = languages + _subset(rng, LANGUAGES, 0.1)
             rows += [
                 {**common, "need_code": code, "direct": direct, "location_id": f"{service.id[:30]}-{site}",
@@ -154,7 +159,7 @@ def test_the_database_ranking_gives_what_the_old_ranking_gave(session, spatial, 
 
 
 @pytest.mark.parametrize("seed", [3, 4])
-def test_a_capped_search_pages_and_counts_like_the_old_ranking_up_to_the_cap(session, spatial, seed, monkeypatch):
+def test_a_capped_search_pages_like_the_old_ranking_and_counts_up_to_the_cap(session, spatial, seed, monkeypatch):
     # A tiny cap, few rows read at first (the engine must read on), and latitude bands instead of cells.
     monkeypatch.setattr(engine, "RESULT_CAP", 9)
     monkeypatch.setattr(engine, "ROWS_PER_RESULT", 1)
@@ -166,15 +171,71 @@ def test_a_capped_search_pages_and_counts_like_the_old_ranking_up_to_the_cap(ses
         query = replace(random_query(rng), radius_km=rng.choice([20.0, 100.0, 250.0]))
         page, per_page = rng.choice([(1, 5), (2, 5), (3, 4), (4, 3)])
         limit = max(9, page * per_page)
-        first = old_search(session, query, page=1, per_page=limit)  # what the engine counts
+        every = old_search(session, query, page=1, per_page=1000).matches
         expected = old_search(session, query, page=page, per_page=per_page)
         found = search(session, query, page=page, per_page=per_page)
-        counted = first.matches
-        confirmed = sum(1 for m in counted if not m.unknown)
-        assert found.total_capped == (first.total > limit), query
+        # Counted past the cap, then capped: the first ``limit`` hold every confirmed result as far as
+        # they go (unknown filters rank last); "nearby" is every service whose best row is a site
+        # ("open now" reads hours in Python, and counts among the first ``limit`` only).
+        confirmed = sum(1 for m in every if not m.unknown)
+        nearby = sum(1 for m in (every[:limit] if query.open_now else every) if m.distance_km is not None)
+        assert found.total_capped == (len(every) > limit), query
         assert (found.total, found.confirmed, found.nearby) == (
-            len(counted), confirmed, sum(1 for m in counted if m.distance_km is not None)
+            min(len(every), limit), min(confirmed, limit), min(nearby, limit)
         ), query
         assert summary(found)[4] == summary(expected)[4], query
         capped += found.total_capped
     assert capped >= 10
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_a_dense_town_settles_in_the_small_circle_and_counts_stop_at_the_cap(session, spatial, seed, monkeypatch):
+    """Wide searches in a dense centre: the page from the small circle, counts read until past the cap.
+
+    Both shortcuts must give exactly what ranking everything gives (the old ranking), and both must
+    have been taken, or the test proves nothing.
+    """
+    monkeypatch.setattr(engine, "RESULT_CAP", 40)
+    monkeypatch.setattr(engine, "COUNT_BATCH", 7)
+    rng = random.Random(seed)
+    generate_directory(session, rng, 260, spread=0.05)  # within about 5 km of the centre
+    generate_directory(session, rng, 60)
+    settled = stopped = 0
+    original_near, original_count = engine._settled_near, engine._count_results
+
+    def near(*args):
+        nonlocal settled
+        ranked = original_near(*args)
+        settled += ranked is not None
+        return ranked
+
+    counted = []
+
+    def count(connection, shape, params, cap):
+        counts = original_count(connection, shape, params, cap)
+        counted.append(counts)
+        return counts
+
+    monkeypatch.setattr(engine, "_settled_near", near)
+    monkeypatch.setattr(engine, "_count_results", count)
+    for _ in range(40):
+        query = replace(
+            random_query(rng), lat=CENTRE[0], lon=CENTRE[1], radius_km=rng.choice([25.0, 100.0]), open_now=False,
+            languages=rng.choice([(), (), ("es",)]), credentials=(), accepting=False,
+            need=rng.choice([None, *[top.code for top in get_taxonomy().top_level]]),
+        )
+        page, per_page = rng.choice([(1, 5), (1, 3), (2, 3)])
+        every = old_search(session, query, page=1, per_page=1000).matches
+        expected = old_search(session, query, page=page, per_page=per_page)
+        counted.clear()
+        found = search(session, query, page=page, per_page=per_page)
+        assert summary(found)[4] == summary(expected)[4], query
+        stopped += bool(counted) and counted[0][0] < len(every)  # services seen before it stopped reading
+        cap = max(40, page * per_page)
+        confirmed = sum(1 for m in every if not m.unknown)
+        nearby = sum(1 for m in every if m.distance_km is not None)
+        assert (found.total, found.confirmed, found.nearby, found.total_capped) == (
+            min(len(every), cap), min(confirmed, cap), min(nearby, cap), len(every) > cap
+        ), query
+    assert settled >= 5
+    assert stopped >= 5
