@@ -9,8 +9,11 @@ distance, name and id, so the same query always gives the same order. Reasons ar
 parameters; the web layer words them in the seeker's language.
 
 The database ranks: one query orders the candidates by the rank keys (up to the distance) and
-hands over only the first rows, found through the spatial index (grid cells, or PostGIS where it is
-installed); Python checks each row read, breaks the last ties, and stops at RESULT_CAP results.
+hands over only the rows of the page asked for, found through the spatial index (grid cells, or
+PostGIS for small circles where it is installed); Python checks each row read and breaks the last
+ties. A wide search ranks a 10 km circle first, and keeps its page when nothing further away can
+rank before it (_settled_near). Counting is apart: when the page did not read every candidate,
+the rows stream in unordered and reading stops once the counts pass RESULT_CAP ("1,000+").
 """
 
 import functools

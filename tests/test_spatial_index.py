@@ -79,6 +79,41 @@ def test_on_postgresql_the_index_has_a_postgis_point_exactly_when_postgis_is_ins
     assert "ix_search_entry_need_cell" in indexes
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only")
+def test_a_whole_rebuild_stores_the_rows_in_need_and_cell_order(session):
+    from matching.index import rebuild_index
+
+    rebuild_index(session)
+    clustered = session.connection().execute(text(
+        "SELECT i.indisclustered FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relname = 'ix_search_entry_need_cell' AND n.nspname = current_schema()"
+    )).scalar()
+    assert clustered is True
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only")
+def test_postgis_is_asked_for_small_circles_only(session):
+    statements = []
+
+    def record(_connection, _cursor, statement, _parameters, _context, _many):
+        statements.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    try:
+        for radius in (10.0, 100.0):
+            engine.search(session, SearchQuery(lat=DALLAS[0], lon=DALLAS[1], need="asylum", radius_km=radius))
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", record)
+    ranking = [sql for sql in statements if "k_unknown" in sql]
+    uses_postgis = ["st_dwithin" in sql for sql in ranking]
+    if postgis_schema(session.connection()):
+        assert uses_postgis[0]
+        assert not uses_postgis[-1]
+    else:
+        assert not any(uses_postgis)
+
+
 def test_the_migration_puts_existing_rows_in_the_cells_the_code_computes(database):
     config = alembic_config(database.engine)
     command.downgrade(config, "e53a3936777d")
