@@ -366,7 +366,8 @@ def _candidates(shape: _Shape, *, counting: bool = False):
             else_=-CAPACITY_RANK[None],
         ).label("k_capacity"),
     ]
-    rest = [getattr(entry, name) for name in (COUNT_COLUMNS if counting else ROW_COLUMNS)]
+    names = ROW_COLUMNS if not counting else COUNT_COLUMNS + (("hours", "timezone") if shape.open_now else ())
+    rest = [getattr(entry, name) for name in names]
     if counting:
         fit = fit[:3]  # k_unknown, k_general, k_languages: what tells a site from an area (_count_results)
     where = _filters(shape, languages, credentials)
@@ -430,22 +431,26 @@ def _count_statement(shape: _Shape):
     return _candidates(shape, counting=True)
 
 
-def _count_results(connection, shape: _Shape, params: dict, cap: int) -> tuple[int, int, int]:
+def _count_results(connection, shape: _Shape, params: dict, query: SearchQuery, now: datetime,
+                   cap: int) -> tuple[int, int, int]:
     """Count a search's results: (services, confirmed, nearby), each exact up to ``cap``.
 
     A service counts once, by its best row. Its best row answers every asked-for filter if any row
     does (unknown filters are the first rank key). It is a site, not an area, if a site row fits at
     least as well as its best area row (unknown filters, general need, then languages: capacity is the
     service's own, and at equal fit a site ranks before an area); area rows come first, so each site
-    row can tell at once. The rows stream in, unordered, and reading stops once every count is past
-    the cap: a dense search reads about ``cap`` rows, not all of its tens of thousands.
+    row can tell at once. "Open now" leaves out the rows closed at ``now`` (hours are read here, as
+    in the ranking). The rows stream in, unordered, and reading stops once every count is past the
+    cap: a dense search reads about ``cap`` rows, not all of its tens of thousands.
     """
     rows = connection.execution_options(stream_results=True, max_row_buffer=COUNT_BATCH).execute(
         _count_statement(shape), params
     )
     area_fit: dict[str, tuple] = {}
     services, confirmed, nearby = set(), set(), set()
-    for k_unknown, k_general, k_languages, _scope, service_id, latitude in rows:
+    for k_unknown, k_general, k_languages, _scope, service_id, latitude, *hours in rows:
+        if hours and hours[0] and not is_open(hours[0], hours[1] or query.timezone, now):
+            continue  # "open now": closed at this hour (no hours: unknown, counted in k_unknown)
         services.add(service_id)
         if k_unknown == 0:
             confirmed.add(service_id)
@@ -634,35 +639,28 @@ def rank(session: Session, query: SearchQuery, limit: int = 20) -> Ranking:
     """Rank the first ``limit`` matches of ``query`` and count them all, up to RESULT_CAP (or ``limit``).
 
     The database orders the candidates by the rank keys and hands over only the first rows, enough for
-    ``limit`` services; a second query counts the results without ordering them. "Open now" needs each
-    row's hours read in Python, so such a search ranks and counts up to the cap through the rows.
+    ``limit`` services; unless those were all, a second query counts the results without ordering them.
     """
     now = _aware_now(query)
     connection = session.connection()
     shape, params = _prepare(connection, query)
     cap = max(RESULT_CAP, limit)
-    shape, params = _prepare(connection, query)
-    counted = None
-    if query.open_now:
-        ranked, _ = _ranked(connection, shape, params, query, now, cap)
-        counted = ranked[:cap]
-    else:
-        ranked = _settled_near(connection, query, now, limit)
-        if ranked is None:
-            ranked, complete = _ranked(connection, shape, params, query, now, limit)
-            counted = ranked if complete else None
-    if counted is not None:  # every candidate was read (or, for "open now", the first cap + 1)
+    ranked = _settled_near(connection, query, now, limit)
+    complete = False
+    if ranked is None:
+        ranked, complete = _ranked(connection, shape, params, query, now, limit)
+    if complete:  # every candidate was read: count them here
         total = len(ranked)
-        confirmed = sum(1 for key, _, _, _, _ in counted if key[0] == 0)
-        nearby = sum(1 for _, _, distance, _, _ in counted if distance is not None)
+        confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
+        nearby = sum(1 for _, _, distance, _, _ in ranked if distance is not None)
     else:  # the ranking stopped after the page: count apart
-        total, confirmed, nearby = _count_results(connection, shape, params, cap)
+        total, confirmed, nearby = _count_results(connection, shape, params, query, now, cap)
     capped = total > cap
     return Ranking(
         entries=tuple((entry_id, distance, unknown) for _, entry_id, distance, unknown, _ in ranked[:limit]),
         total=min(total, cap),
-        # Counted past the cap: the first ``cap`` results hold every confirmed one, as far as they go.
-        # "Nearby" counts every service with a site in the circle (among the first ``cap`` when "open now").
+        # Counted past the cap: the first ``cap`` results hold every confirmed one, as far as they go;
+        # "nearby" counts every service whose best row is a site in the circle.
         confirmed=min(confirmed, cap),
         nearby=min(nearby, cap),
         capped=capped,

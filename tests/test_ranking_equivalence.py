@@ -175,10 +175,9 @@ def test_a_capped_search_pages_like_the_old_ranking_and_counts_up_to_the_cap(ses
         expected = old_search(session, query, page=page, per_page=per_page)
         found = search(session, query, page=page, per_page=per_page)
         # Counted past the cap, then capped: the first ``limit`` hold every confirmed result as far as
-        # they go (unknown filters rank last); "nearby" is every service whose best row is a site
-        # ("open now" reads hours in Python, and counts among the first ``limit`` only).
+        # they go (unknown filters rank last); "nearby" is every service whose best row is a site.
         confirmed = sum(1 for m in every if not m.unknown)
-        nearby = sum(1 for m in (every[:limit] if query.open_now else every) if m.distance_km is not None)
+        nearby = sum(1 for m in every if m.distance_km is not None)
         assert found.total_capped == (len(every) > limit), query
         assert (found.total, found.confirmed, found.nearby) == (
             min(len(every), limit), min(confirmed, limit), min(nearby, limit)
@@ -211,8 +210,8 @@ def test_a_dense_town_settles_in_the_small_circle_and_counts_stop_at_the_cap(ses
 
     counted = []
 
-    def count(connection, shape, params, cap):
-        counts = original_count(connection, shape, params, cap)
+    def count(*args):
+        counts = original_count(*args)
         counted.append(counts)
         return counts
 
@@ -220,7 +219,7 @@ def test_a_dense_town_settles_in_the_small_circle_and_counts_stop_at_the_cap(ses
     monkeypatch.setattr(engine, "_count_results", count)
     for _ in range(40):
         query = replace(
-            random_query(rng), lat=CENTRE[0], lon=CENTRE[1], radius_km=rng.choice([25.0, 100.0]), open_now=False,
+            random_query(rng), lat=CENTRE[0], lon=CENTRE[1], radius_km=rng.choice([25.0, 100.0]),
             languages=rng.choice([(), (), ("es",)]), credentials=(), accepting=False,
             need=rng.choice([None, *[top.code for top in get_taxonomy().top_level]]),
         )
