@@ -1,8 +1,8 @@
 """Old ranking (every candidate fetched, ranked in Python) against the database ranking, in one run.
 
-Builds (or reuses) N synthetic services with bench.search_bench's generator, then times the same
-searches with both engines, interleaved so that both see the same machine load: the benchmark's
-random searches (p50/p95/p99/max) and dense ones timed one by one. The old engine gets its own
+Builds (or reuses) the benchmark's data set (bench.build: the real data plus N synthetic services),
+then times the benchmark's weighted searches (bench.workload; p50/p95/p99/max) and dense ones, one by
+one, with both engines interleaved so that both see the same machine load. The old engine gets its own
 (need_code, latitude, longitude) index back for the run, so that it is timed as it ran.
 
     .venv/bin/python -m bench.rank_compare --services 100000
@@ -18,15 +18,16 @@ import statistics
 import time
 from unittest import mock
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 import matching.engine
-from bench.search_bench import OUT, percentile, queries, synthesize, zctas
+from bench.build import check_or_build
+from bench.search_bench import OUT, percentile
+from bench.workload import mix
 from geo import get_gazetteer
 from matching.engine import SearchQuery, search
-from models import Service, db
-from seed.load import ensure_taxonomy
+from models import db
 from tests.old_ranking import old_search
 
 DENSE = [  # (label, ZIP, need, radius km)
@@ -85,15 +86,10 @@ def main() -> None:
         url = f"sqlite:///{OUT}/rank-{args.services}.sqlite3"
     engine = db.make_engine(url, schema=schema)
     db.upgrade(engine)
-    rng = random.Random(args.seed)
-    places = zctas()
+    built = check_or_build(engine, args.services, seed=args.seed)
+    if built is not None:
+        print(f"built {args.services} services (and the real data) in {built:.0f} s")
     with Session(engine) as session:
-        if session.execute(select(func.count()).select_from(Service)).scalar_one() < args.services:
-            started = time.perf_counter()
-            ensure_taxonomy(session)
-            synthesize(session, args.services, rng, places)
-            session.commit()
-            print(f"built {args.services} services in {time.perf_counter() - started:.0f} s")
         session.execute(text("CREATE INDEX IF NOT EXISTS ix_old_need_lat_lon"
                              " ON search_entry (need_code, latitude, longitude)"))
         session.execute(text("ANALYZE"))
@@ -102,7 +98,7 @@ def main() -> None:
         print(f"{engine.dialect.name}, {args.services} services, {rows} index rows, load average "
               f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         runs = engines(engine.dialect.name)
-        searches = queries(rng, places, args.searches)
+        searches = [(item.zcta, item.query) for item in mix(random.Random(args.seed), args.searches)]
         for _, query in searches[:30]:
             for function in runs.values():
                 function(session, query)  # warm the caches; not timed
@@ -114,7 +110,7 @@ def main() -> None:
                 times[name].append(ms)
                 totals.add(min(total, matching.engine.RESULT_CAP))
             assert len(totals) == 1, totals
-        print(f"{args.searches} random searches (bench.search_bench.queries)")
+        print(f"{args.searches} weighted searches (bench.workload.mix)")
         for name, values in times.items():
             print(f"  {name:15} p50 {percentile(values, .5):7.1f}  p95 {percentile(values, .95):7.1f}"
                   f"  p99 {percentile(values, .99):7.1f}  max {max(values):7.1f} ms")
