@@ -143,6 +143,7 @@ class SearchResult:
 RESULT_CAP = 1000
 # Rows read per result wanted, at first: a service has a row per site and per matched need.
 ROWS_PER_RESULT = 4
+MIN_ROWS = 500  # rows read at first, whatever the page (see _ranked)
 # The database computes a row's haversine "a" and Python again: read past ties by this much, far
 # more than the rounding between the two, far less than a centimetre.
 A_SLACK = 1e-12
@@ -694,7 +695,8 @@ def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: da
     candidate row was read (then the list holds every result, else the first ``limit`` + 1 or more).
     """
     statement = _statement(shape)
-    row_limit = ROWS_PER_RESULT * (limit + 1)
+    # At least MIN_ROWS: most searches then read every candidate at once and need no count apart.
+    row_limit = max(ROWS_PER_RESULT * (limit + 1), MIN_ROWS)
     while True:
         rows = connection.execute(statement, {**params, "row_limit": row_limit})
         best, read, settled = _best_per_service(rows, query, now, limit)
