@@ -260,6 +260,36 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(tmp_path):
     assert response.json == {"status": "error", "database": "unreachable"}
 
 
+# /livez
+
+
+def test_livez_answers_ok_without_touching_the_database_or_setting_a_cookie(app, database):
+    statements = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    response = app.test_client().get("/livez", headers={"Accept-Language": "es", "Cookie": "lang=fr"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert response.mimetype == "text/plain"
+    assert statements == []
+    assert "Set-Cookie" not in response.headers
+    assert "X-RateLimit-Limit" not in response.headers  # never rate-limited
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_livez_stays_ok_when_the_database_cannot_be_reached(tmp_path):
+    unreachable = create_engine(f"sqlite:///{tmp_path}/no-such-folder/amparo.sqlite3")
+    client = _app(unreachable).test_client()
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_livez_is_never_rate_limited(database):
+    client = _app(database.engine, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
+    assert [client.get("/livez").status_code for _ in range(5)] == [200] * 5
+
+
 def _app(engine, **overrides):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     return create_app({**config, "ENGINE": engine, **overrides})
