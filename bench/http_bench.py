@@ -248,25 +248,31 @@ def run_wrk(base: str, route: str, args: argparse.Namespace, *, duration: float)
     return parse_wrk(route, done.stdout)
 
 
+def prepared(engine, services: int, *, seed: int) -> int:
+    """Migrate, then build the data set on an empty database or check that it is this one; return the
+    number of services. Raises WrongDatabase when the database holds another data set."""
+    db.upgrade(engine)
+    built = check_or_build(engine, services, seed=seed)
+    if built is not None:
+        print(f"built the data set in {built:.0f} s")
+    with Session(engine) as session:
+        found = contents(session)
+    return found.synthetic + found.other
+
+
 def database(args: argparse.Namespace) -> tuple[str, int]:
-    """Return the database URL, built or checked, and its number of services; exit 2 on another data set."""
+    """Return the database URL and its number of services; exit 2 when it holds another data set."""
     OUT.mkdir(exist_ok=True)
     # The same file name as bench/search_bench.py: --services N reuses its data set.
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{OUT}/bench-{args.services}.sqlite3"
     engine = db.make_engine(url)
     try:
-        db.upgrade(engine)
-        built = check_or_build(engine, args.services, seed=args.seed)
-        if built is not None:
-            print(f"built the data set in {built:.0f} s")
-        with Session(engine) as session:
-            found = contents(session)
+        return url, prepared(engine, args.services, seed=args.seed)
     except WrongDatabase as error:
         print(f"refused: {error}", file=sys.stderr)
         sys.exit(2)
     finally:
         engine.dispose()
-    return url, found.synthetic + found.other
 
 
 def serve_and_load(args: argparse.Namespace, url: str, extra_env: dict[str, str]) -> None:
