@@ -285,9 +285,19 @@ def test_livez_stays_ok_when_the_database_cannot_be_reached(tmp_path):
     assert response.get_data(as_text=True) == "ok"
 
 
-def test_livez_is_never_rate_limited(database):
-    client = _app(database.engine, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
-    assert [client.get("/livez").status_code for _ in range(5)] == [200] * 5
+def test_livez_is_never_rate_limited_even_under_a_default_limit(database):
+    from extensions import limiter
+
+    # The limiter is one object for every app of the process, and keeps the first default limits it is
+    # given: put back what it had, or every later test in this worker would be limited to 1 a minute.
+    saved = limiter.limit_manager._default_limits
+    try:
+        client = _app(database.engine, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
+        assert client.get("/privacy").status_code == 200
+        assert client.get("/privacy").status_code == 429  # the default limit is on
+        assert [client.get("/livez").status_code for _ in range(5)] == [200] * 5
+    finally:
+        limiter.limit_manager.set_default_limits(saved)
 
 
 def _app(engine, **overrides):
