@@ -8,7 +8,7 @@ Flask's ``no-cache``. Pages keep their own rules (web.security: ``no-store``).
 import hashlib
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask.wrappers import Response
 from flask_login import current_user
 
@@ -44,10 +44,9 @@ def static_url(filename: str) -> str:
     A results page links the icon sprite some forty times; building the same URL again each time
     was a tenth of the page (issue #14). Templates call it as ``static_url('icons.svg')``.
     """
-    try:
-        built = g._static_urls
-    except AttributeError:
-        built = g._static_urls = {}
+    if not has_request_context():
+        return url_for("static", filename=filename)
+    built = request.environ.setdefault("amparo.static_urls", {})  # this request's, whatever the app context
     if filename not in built:
         built[filename] = url_for("static", filename=filename)
     return built[filename]
