@@ -286,8 +286,7 @@ def serve_and_load(args: argparse.Namespace, url: str, extra_env: dict[str, str]
     )  # fmt: skip
     try:
         wait_until_healthy(base, server)
-        pids = workers(server.pid)
-        print(f"gunicorn: {len(pids)} workers (gunicorn.conf.py), {base}; load average {load_average()}")
+        print(f"gunicorn (gunicorn.conf.py) answers on {base}; load average {load_average()}")
         for route in (BARE, *SEARCH_ROUTES):  # warm every worker on every route; not counted
             run_wrk(base, route, args, duration=args.warmup)
         loads = [run_wrk(base, route, args, duration=args.duration) for route in (BARE, *SEARCH_ROUTES)]
@@ -322,8 +321,8 @@ def report(loads: list[Load], memory: list[tuple[float, float]], master: tuple[f
     rss = ", ".join(f"{r:.0f}" for r, _ in memory)
     pss = sum(p for _, p in memory)
     print(
-        f"memory after the run: workers RSS {rss} MB (PSS, shared pages split: {pss:.0f} MB together); "
-        f"master RSS {master[0]:.0f} MB"
+        f"memory after the run: {len(memory)} workers, RSS {rss} MB (PSS, shared pages split: {pss:.0f} MB "
+        f"together); master RSS {master[0]:.0f} MB"
     )
     print(f"load average at end: {load_average()}")
 
