@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-postgres lint translations translations-update bench browser clean
+.PHONY: run test test-postgres lint translations translations-update bench bench-http wrk browser clean
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -58,6 +58,18 @@ translations: $(MO_FILES)
 ## bench/out/ unless DATABASE_URL is set). Other sizes: make bench BENCH_ARGS="--services 1000000"
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.search_bench $(BENCH_ARGS)
+
+## make bench-http: HTTP throughput of gunicorn (gunicorn.conf.py) under wrk on loopback: /api/v1/search and
+## /search against the bare /livez, on the bundled real data (SQLite in bench/out/ unless DATABASE_URL is set).
+## Options: make bench-http BENCH_ARGS="--duration 30 --connections 64 --env AMPARO_CACHE=off" (--help for all)
+bench-http: $(VENV)/.installed-dev $(MO_FILES) wrk
+	$(PY) -m bench.http_bench $(BENCH_ARGS)
+
+## make wrk: Debian's wrk for bench-http
+wrk:
+	@test -x /usr/bin/wrk || { echo "Installing Debian's wrk for the HTTP benchmark"; \
+		(apt-get update -qq && apt-get install -y -qq wrk) >/dev/null || \
+		{ echo "Could not install wrk"; exit 1; }; }
 
 clean:
 	rm -rf $(VENV) instance/amparo.sqlite3*

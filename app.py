@@ -116,11 +116,12 @@ def register_extensions(app: Flask) -> None:
     from accounts import init_login
     from extensions import babel, csrf, limiter
     from geo import build_geocoder
-    from web import assets, context, logs, security
+    from web import assets, context, logs, security, translate
     from web.languages import configured_languages, select_locale
 
     configured_languages(app)
     babel.init_app(app, locale_selector=select_locale)
+    translate.register(app)  # the templates' _() find the catalogue once per request
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)

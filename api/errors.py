@@ -4,9 +4,10 @@ Never a bare 500: an unexpected error is logged (without the person's data) and 
 """
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from web.translate import gettext as _
 
 
 def api_error(status: int, message: str, **extra):

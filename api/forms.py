@@ -1,12 +1,12 @@
 """The shape of a search request, shared by the JSON API and the search pages (GET, no CSRF)."""
 
-from flask_babel import gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from matching.needs import get_taxonomy
 from models.base import CREDENTIAL_KINDS
+from web.translate import gettext, ngettext
+from web.translate import lazy_gettext as _l
 
 LANGUAGE_CODE_LENGTH = (2, 3)
 BETWEEN = _l("Give a number from %(min)s to %(max)s.")

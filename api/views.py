@@ -1,13 +1,13 @@
 """/api/v1: search and the need taxonomy."""
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_babel import gettext
 
 from api.errors import api_error
 from api.forms import SearchForm
 from matching.needs import get_taxonomy
 from web.guidance import detention_steps, serialize_steps
 from web.search import SearchProblem, run_search
+from web.translate import gettext
 from web.words import lang
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,9 +1,10 @@
 """Forms of the public site (the search form itself is api.forms.SearchForm)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from web.translate import lazy_gettext as _l
 
 REPORT_CHOICES = [
     SelectChoice("phone", _l("The phone number is wrong")),

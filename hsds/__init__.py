@@ -5,6 +5,7 @@ manners: weak ETags and Last-Modified with 304 answers, CORS for GET, and one ra
 """
 
 import hashlib
+from functools import cache
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import func, select, union_all
@@ -35,16 +36,23 @@ def register(app: Flask) -> None:
     app.after_request(api_manners)
 
 
+@cache
+def _newest_change():
+    """Build the query once: building it took longer than running it (issue #14)."""
+    from models import Organization, Service
+
+    newest = union_all(select(func.max(Service.last_modified)), select(func.max(Organization.last_modified)))
+    return select(func.max(newest.subquery().c[0]))
+
+
 def directory_last_modified():
     """Return when any published organization or service last changed (None for an empty directory).
 
     One round trip: the newest of both tables, each read from the end of its last_modified index.
     """
-    from models import Organization, Service
     from models.db import get_session
 
-    newest = union_all(select(func.max(Service.last_modified)), select(func.max(Organization.last_modified)))
-    return get_session().execute(select(func.max(newest.subquery().c[0]))).scalar()
+    return get_session().execute(_newest_change()).scalar()
 
 
 def api_manners(response: Response) -> Response:

@@ -4,7 +4,6 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
@@ -12,6 +11,7 @@ from geo.distance import bounding_box, haversine_km
 from geo.gazetteer import get_gazetteer
 from matching.confidential import MIN_PROXIMITY_KM, public_point
 from models import Attribute, Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from web.translate import gettext as _
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000  # far past any directory's last page; larger numbers overflow the database's OFFSET

@@ -3,7 +3,6 @@
 import json
 
 from flask import Blueprint, Response, jsonify, request
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -12,6 +11,7 @@ from hsds import query
 from hsds.serialize import Loader, taxonomy_json, term_json
 from models import Location, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from models.db import get_engine, get_session
+from web.translate import gettext as _
 from web.urls import site_url
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")

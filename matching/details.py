@@ -3,8 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from models import Address, Location, Organization, Phone, Service
@@ -38,35 +39,58 @@ def public_address(location: Location, address: Address | None) -> dict | None:
     }
 
 
+@cache
+def _detail_statements() -> dict:
+    """Build page_details' queries once: the columns it reads (not whole ORM objects), ids bound at run time.
+
+    Building a statement and hydrating ORM objects cost more than the queries themselves (issue #14).
+    """
+    ids, services, locations, orgs = (bindparam(name, expanding=True) for name in ("ids", "svc", "loc", "org"))
+    return {
+        "locations": select(Location.id, Location.confidential, Location.latitude, Location.longitude).where(
+            Location.id.in_(ids)
+        ),
+        "addresses": select(
+            Address.location_id,
+            Address.address_1,
+            Address.address_2,
+            Address.city,
+            Address.state_province,
+            Address.postal_code,
+            Address.country,
+        ).where(Address.location_id.in_(ids)),
+        "orgs": select(Organization.id, Organization.website, Organization.email, Organization.sources).where(
+            Organization.id.in_(ids)
+        ),
+        "dates": select(Service.id, Service.listed_on, Service.assured_date).where(Service.id.in_(ids)),
+        "phones": select(
+            Phone.service_id,
+            Phone.location_id,
+            Phone.organization_id,
+            Phone.number,
+            Phone.extension,
+            Phone.type,
+            Phone.description,
+            Phone.public_contact,
+        ).where(
+            or_(Phone.service_id.in_(services), Phone.location_id.in_(locations), Phone.organization_id.in_(orgs))
+        ),
+    }
+
+
 def page_details(session: Session, matches: list) -> dict[str, Details]:
     """Return Details per service id for one page of matches, with a fixed number of queries."""
     location_ids = [m.location_id for m in matches if m.location_id]
     service_ids = [m.service_id for m in matches]
     org_ids = [m.organization_id for m in matches]
-    locations = {
-        loc.id: loc for loc in session.execute(select(Location).where(Location.id.in_(location_ids))).scalars()
-    }
-    addresses = {
-        a.location_id: a
-        for a in session.execute(select(Address).where(Address.location_id.in_(location_ids))).scalars()
-    }
-    orgs = {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(org_ids))).scalars()}
-    dates = {
-        row.id: row
-        for row in session.execute(
-            select(Service.id, Service.listed_on, Service.assured_date).where(Service.id.in_(service_ids))
-        )
-    }
+    statements = _detail_statements()
+    locations = {loc.id: loc for loc in session.execute(statements["locations"], {"ids": location_ids})}
+    addresses = {a.location_id: a for a in session.execute(statements["addresses"], {"ids": location_ids})}
+    orgs = {o.id: o for o in session.execute(statements["orgs"], {"ids": org_ids})}
+    dates = {row.id: row for row in session.execute(statements["dates"], {"ids": service_ids})}
     phones = defaultdict(list)
-    for phone in session.execute(
-        select(Phone).where(
-            or_(
-                Phone.service_id.in_(service_ids),
-                Phone.location_id.in_(location_ids),
-                Phone.organization_id.in_(org_ids),
-            )
-        )
-    ).scalars():
+    found_phones = session.execute(statements["phones"], {"svc": service_ids, "loc": location_ids, "org": org_ids})
+    for phone in found_phones:
         phones[phone.service_id or phone.location_id or phone.organization_id].append(phone)
     details = {}
     for match in matches:

@@ -133,7 +133,7 @@ ROUTES = [
 PUBLIC = {
     "/", "/search", "/provider/<service_id>", "/provider/<service_id>/report", "/my-list", "/privacy",
     "/help/credentials", "/help/detained", "/language/<code>", "/static/<path:filename>", "/referral/status",
-    "/report/translation", "/healthz",
+    "/report/translation", "/healthz", "/livez",
     "/account/login", "/account/register", "/account/reset", "/account/reset/<token>",
     "/account/invitations/<token>",
     "/api/v1/search", "/api/v1/needs", "/api/v1/guidance/detained", "/api/docs", "/api/openapi.json", "/api/hsds/",

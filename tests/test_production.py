@@ -260,6 +260,46 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(tmp_path):
     assert response.json == {"status": "error", "database": "unreachable"}
 
 
+# /livez
+
+
+def test_livez_answers_ok_without_touching_the_database_or_setting_a_cookie(app, database):
+    statements = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    response = app.test_client().get("/livez", headers={"Accept-Language": "es", "Cookie": "lang=fr"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert response.mimetype == "text/plain"
+    assert statements == []
+    assert "Set-Cookie" not in response.headers
+    assert "X-RateLimit-Limit" not in response.headers  # never rate-limited
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_livez_stays_ok_when_the_database_cannot_be_reached(tmp_path):
+    unreachable = create_engine(f"sqlite:///{tmp_path}/no-such-folder/amparo.sqlite3")
+    client = _app(unreachable).test_client()
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_livez_is_never_rate_limited_even_under_a_default_limit(database):
+    from extensions import limiter
+
+    # The limiter is one object for every app of the process, and keeps the first default limits it is
+    # given: put back what it had, or every later test in this worker would be limited to 1 a minute.
+    saved = limiter.limit_manager._default_limits
+    try:
+        client = _app(database.engine, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
+        assert client.get("/privacy").status_code == 200
+        assert client.get("/privacy").status_code == 429  # the default limit is on
+        assert [client.get("/livez").status_code for _ in range(5)] == [200] * 5
+    finally:
+        limiter.limit_manager.set_default_limits(saved)
+
+
 def _app(engine, **overrides):
     config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     return create_app({**config, "ENGINE": engine, **overrides})

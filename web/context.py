@@ -71,7 +71,19 @@ def need_family(code: str | None) -> dict | None:
 
 
 def url_with(**changes) -> str:
-    """Return the current URL with some query parameters changed (None removes one)."""
+    """Return the current URL with some query parameters changed (None removes one).
+
+    Built once per request for the same changes: every page asks for ``url_with(lang=None)`` once per
+    language in its picker.
+    """
+    key = tuple((name, None if value is None else str(value)) for name, value in changes.items())
+    built = request.environ.setdefault("amparo.urls_with", {})  # this request's, whatever the app context
+    if key not in built:
+        built[key] = _url_with(changes)
+    return built[key]
+
+
+def _url_with(changes: dict) -> str:
     args = request.args.to_dict(flat=False)
     for key, value in changes.items():
         if value is None:

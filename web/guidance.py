@@ -7,9 +7,8 @@ may name government agencies and the immigration court; results never offer them
 
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
-
 from matching.needs import get_taxonomy
+from web.translate import lazy_gettext as _l
 
 DETENTION_NEED = "detention-bond"
 IMMIGRATION_LEGAL = "immigration-legal"

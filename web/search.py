@@ -9,7 +9,6 @@ official "what to do now" guidance (web.guidance).
 from dataclasses import replace
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from api.forms import SearchForm
 from geo import GeocodeError, Place
@@ -17,6 +16,7 @@ from matching.details import page_details
 from matching.engine import UNKNOWABLE_FILTERS, Reason, SearchQuery, SearchResult, search
 from models.db import get_session
 from web.guidance import detention_steps, is_detention_need, national_directories, serialize_steps
+from web.translate import gettext as _
 from web.words import (
     CAPACITY_LABELS,
     COST_LABELS,

@@ -1,19 +1,21 @@
 """Words for reasons, needs, languages, credentials and hours, in the seeker's language."""
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
-from flask_babel import get_locale, ngettext, pgettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
 from geo import state_name
 from matching.engine import DAY_CODES, Reason, hours_on, local_time
 from matching.index import compact_hours
 from matching.needs import get_taxonomy
 from web.languages import current_language, uses_miles
+from web.translate import gettext as _
+from web.translate import lazy_gettext as _l
+from web.translate import ngettext, pgettext
 
 KM_PER_MILE = 1.609344
 
@@ -214,21 +216,41 @@ def language_label(code: str) -> str:
         return str(LANGUAGE_LABELS[code])
     if locale().language in NAMES_FROM_CATALOGUE and code in LANGUAGE_NAMES:
         return str(LANGUAGE_NAMES[code])
+    return _display_name(code, locale())
+
+
+# Babel's formatting is pure (the same value and locale give the same text) but not cheap: parsing a
+# locale that does not exist (vi_US) lists Babel's data folder, and a pattern or a date skeleton is
+# parsed again on every call. Results pages format the same distances, months and hours over and
+# over, so the functions below keep what they made, per locale (a bounded number of entries).
+
+
+@lru_cache(maxsize=1024)
+def _display_name(code: str, current: Locale) -> str:
     try:
-        return Locale.parse(code).get_display_name(locale()) or code
+        return Locale.parse(code).get_display_name(current) or code
     except (UnknownLocaleError, ValueError):
         return code
 
 
+@lru_cache(maxsize=64)
+def _us_variant(current: Locale) -> Locale:
+    """Return the US variant of ``current``'s language when Babel has one (es_US), else ``current``."""
+    try:  # es_US writes 1.8 where es writes 1,8; most languages have no US variant and keep their own
+        return Locale.parse(f"{current.language}_US")
+    except (UnknownLocaleError, ValueError):
+        return current
+
+
+@lru_cache(maxsize=16384)
+def _decimal(value: float, decimals: int, current: Locale) -> str:
+    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=_us_variant(current), numbering_system="latn")
+
+
 def number(value: float, *, decimals: int = 1) -> str:
     """Return a distance rounded to ``decimals``, as the current language writes numbers in the US (Western digits)."""
-    current = locale()
-    try:  # es_US writes 1.8 where es writes 1,8; most languages have no US variant and keep their own
-        current = Locale.parse(f"{current.language}_US")
-    except (UnknownLocaleError, ValueError):
-        pass
-    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
-    return format_decimal(round(value, decimals), format=pattern, locale=current, numbering_system="latn")
+    return _decimal(round(value, decimals), decimals, locale())
 
 
 def distance_text(km: float) -> str:
@@ -287,8 +309,13 @@ def clock(value: str) -> str:
     """Return "09:00" as the current language writes times ("9:00 AM" or "9:00")."""
     if value == "24:00":
         value = "23:59"
+    return _short_time(value, locale())
+
+
+@lru_cache(maxsize=4096)
+def _short_time(value: str, current: Locale) -> str:
     hour, minute = (int(part) for part in value.split(":"))
-    return format_time(time(hour, minute), format="short", locale=locale())
+    return format_time(time(hour, minute), format="short", locale=current)
 
 
 def hours_text(spans: list[tuple[str, str]]) -> str:
@@ -479,14 +506,14 @@ def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date
     """
     origin = source_label(sources)
     if origin and listed_on:
-        month = format_skeleton("yMMMM", listed_on, locale=locale())
+        month = _month(listed_on, locale())
         listed = _("Listed from %(source)s, %(month)s", source=origin, month=month)
     elif origin:
         listed = _("Listed from %(source)s", source=origin)
     else:
         listed = None
     confirmed = (
-        _("Confirmed by the organization on %(date)s", date=format_date(confirmed_on, "medium", locale=locale()))
+        _("Confirmed by the organization on %(date)s", date=_medium_date(confirmed_on, locale()))
         if confirmed_on
         else None
     )
@@ -497,3 +524,15 @@ def listing_dates(sources: list[str], listed_on: date | None, confirmed_on: date
         "sources": list(sources),
         "text": ". ".join(lines),
     }
+
+
+@lru_cache(maxsize=4096)
+def _month(day: date, current: Locale) -> str:
+    """Return "July 2026" as ``current`` writes a month and year."""
+    return format_skeleton("yMMMM", day, locale=current)
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(day: date, current: Locale) -> str:
+    """Return "Dec 1, 2026" as ``current`` writes a date."""
+    return format_date(day, "medium", locale=current)
