@@ -163,6 +163,7 @@ def test_a_capped_search_pages_like_the_old_ranking_and_counts_up_to_the_cap(ses
     # A tiny cap, few rows read at first (the engine must read on), and latitude bands instead of cells.
     monkeypatch.setattr(engine, "RESULT_CAP", 9)
     monkeypatch.setattr(engine, "ROWS_PER_RESULT", 1)
+    monkeypatch.setattr(engine, "MIN_ROWS", 1)
     monkeypatch.setattr(engine, "MAX_CELLS", 4 if seed == 4 else engine.MAX_CELLS)
     rng = random.Random(seed)
     generate_directory(session, rng, 100)
@@ -196,6 +197,7 @@ def test_a_dense_town_settles_in_the_small_circle_and_counts_stop_at_the_cap(ses
     """
     monkeypatch.setattr(engine, "RESULT_CAP", 40)
     monkeypatch.setattr(engine, "COUNT_BATCH", 7)
+    monkeypatch.setattr(engine, "MIN_ROWS", 1)
     rng = random.Random(seed)
     generate_directory(session, rng, 260, spread=0.05)  # within about 5 km of the centre
     generate_directory(session, rng, 60)
