@@ -49,9 +49,7 @@ def rounded(query: SearchQuery) -> SearchQuery:
     if query.open_now:
         now = query.now or datetime.now(UTC)
         now = (now.replace(tzinfo=UTC) if now.tzinfo is None else now).replace(second=0, microsecond=0)
-    return replace(
-        query, lat=round(query.lat, POINT_DECIMALS), lon=round(query.lon, POINT_DECIMALS), now=now
-    )
+    return replace(query, lat=round(query.lat, POINT_DECIMALS), lon=round(query.lon, POINT_DECIMALS), now=now)
 
 
 def key_text(query: SearchQuery, limit: int, version: str) -> str:

@@ -16,8 +16,7 @@ from matching.cache import build_results_cache
 def register(app: Flask) -> None:
     """Build the cache the settings ask for and, if asked, report its outcomes in a header."""
     app.extensions["amparo.results_cache"] = build_results_cache(app.config)
-    if app.config["CACHE_SERVER_TIMING"]:
-        app.after_request(_server_timing)
+    app.after_request(_server_timing)
 
 
 def ranker():
@@ -34,6 +33,6 @@ def ranker():
 
 def _server_timing(response):
     outcomes = g.get("cache_outcomes")
-    if outcomes:
+    if outcomes and current_app.config["CACHE_SERVER_TIMING"]:
         response.headers.add("Server-Timing", f'cache;desc="{outcomes[0]}"')
     return response
