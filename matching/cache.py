@@ -170,7 +170,7 @@ class ResultsCache:
             return self._count(rank(session, query, limit), "error")
         if self._down:
             self._down = False
-            log.warning("Results cache available again")
+            log.info("Results cache available again")
         if found is not None:
             return self._count(found, "hit")
         ranking = rank(session, query, limit)
