@@ -116,7 +116,7 @@ def register_extensions(app: Flask) -> None:
     from accounts import init_login
     from extensions import babel, csrf, limiter
     from geo import build_geocoder
-    from web import assets, context, logs, security, translate
+    from web import assets, cache, context, logs, security, translate
     from web.languages import configured_languages, select_locale
 
     configured_languages(app)
@@ -129,6 +129,7 @@ def register_extensions(app: Flask) -> None:
     security.register(app)
     context.register(app)
     logs.register(app)
+    cache.register(app)
     app.extensions["amparo.geocoder"] = build_geocoder(
         online=app.config["GEOCODER_ONLINE"] or None,
         user_agent=app.config["GEOCODER_USER_AGENT"],

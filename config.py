@@ -46,6 +46,18 @@ class Config:
     # several workers (gunicorn -w N) every limit would be N times looser, so production uses one Redis:
     # AMPARO_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0. Keys are keyed digests, never IP addresses.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Results cache (matching.cache): rankings of recent searches, keyed by a keyed hash of the query and
+    # the directory's version, so a listing change invalidates them all. In each process's memory by
+    # default; with several workers or servers, one Redis shared by all: AMPARO_CACHE_URL=redis://... .
+    # AMPARO_CACHE=off turns it off (benchmarks of the engine).
+    CACHE = "on"
+    CACHE_URL = None
+    CACHE_TTL_SECONDS = 300
+    CACHE_SIZE = 256  # rankings kept in memory per process (without CACHE_URL), least recently used out first
+    CACHE_KEY_PREFIX = "amparo:results:"
+    # Say whether the page's search came from the cache (Server-Timing: cache;desc="hit"). Off: anyone
+    # could then tell that someone had just searched a place for a need. For tests and debugging.
+    CACHE_SERVER_TIMING = False
     # How many reverse proxies stand in front of the app (nginx: 1). 0: none, X-Forwarded-* are ignored.
     # Behind a proxy, leaving it 0 makes every visitor share the proxy's address (and its limits).
     PROXY_HOPS = 0

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from matching.index import CHUNK, cluster, entries_for
+from matching.index import CHUNK, cluster, entries_for, mark_index_changed
 from models import SearchEntry, Service
 from seed.bulk import Progress, batched, no_progress, write_rows
 
@@ -23,6 +23,7 @@ def index_services(session: Session, service_ids: list[str]) -> int:
         rows = entries_for(session, chunk)
         write_rows(session, SearchEntry, rows)
         written += len(rows)
+    mark_index_changed(session)
     return written
 
 
@@ -33,6 +34,7 @@ def index_new_services(session: Session, service_ids: list[str]) -> int:
         rows = entries_for(session, chunk)
         write_rows(session, SearchEntry, rows)
         written += len(rows)
+    mark_index_changed(session)
     return written
 
 
@@ -64,6 +66,7 @@ def rebuild_index_in_batches(
     search during the rebuild may miss services not yet reindexed.
     """
     session.execute(delete(SearchEntry))
+    mark_index_changed(session)  # an empty directory would have no batch to mark it
     written = 0
     for ids in service_id_batches(session):
         written += index_new_services(session, ids)

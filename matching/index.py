@@ -3,14 +3,18 @@
 Call ``reindex_services`` after any change to a service, its locations or its organization;
 ``rebuild_index`` after a bulk load. Both leave committing to the caller. Government agencies, their
 facilities and immigration courts (matching.screening) get no rows: they are never offered as help.
+
+Every write to the index (here, in matching.bulk_index and seed.refresh) ends with
+``mark_index_changed``, in the same transaction: the results cache (matching.cache) keys its answers
+by ``index_version``, so a committed change invalidates every cached answer, in every process.
 """
 
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, text
-from sqlmodel import Session
+from sqlalchemy import delete, insert, select, text, update
+from sqlmodel import Session, SQLModel
 
 from matching.confidential import public_point, public_precision
 from matching.needs import get_taxonomy
@@ -19,6 +23,7 @@ from models import (
     Address,
     Attribute,
     Credential,
+    DirectoryState,
     Language,
     Location,
     Organization,
@@ -29,6 +34,8 @@ from models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from models.base import utcnow
+from models.directory import DIRECTORY_STATE_ID
 from models.search import grid_cell
 
 AREA_SCOPES_MATCHED = ("national", "state", "county")
@@ -84,6 +91,33 @@ def compact_hours(schedules: list[Schedule]) -> str:
     return ";".join(parts)
 
 
+def mark_index_changed(session: Session) -> None:
+    """Bump the directory's version (models.directory), in the caller's transaction.
+
+    Called last by each index write, so that the row stays locked (PostgreSQL) only from there to the
+    commit: writers in parallel (bench/build.py's workers) wait on each other for that moment only.
+    """
+    bumped = session.execute(
+        update(DirectoryState)
+        .where(DirectoryState.id == DIRECTORY_STATE_ID)
+        .values(version=DirectoryState.version + 1, changed_at=utcnow())
+    )
+    if bumped.rowcount == 0:  # a database whose tables were made without the migration's row
+        session.execute(insert(DirectoryState).values(id=DIRECTORY_STATE_ID, version=1, changed_at=utcnow()))
+
+
+def index_version(session: Session) -> str:
+    """Return the directory's version: a text that changes with every committed write to the index.
+
+    The time is in it as well as the counter: a change rolled back and another one committed would
+    give the same counter twice.
+    """
+    row = session.execute(
+        select(DirectoryState.version, DirectoryState.changed_at).where(DirectoryState.id == DIRECTORY_STATE_ID)
+    ).first()
+    return f"{row.version}@{row.changed_at.isoformat()}" if row else "0"
+
+
 def reindex_services(session: Session, service_ids: list[str]) -> int:
     """Replace the index rows of these services; return how many rows were written."""
     written = 0
@@ -93,12 +127,21 @@ def reindex_services(session: Session, service_ids: list[str]) -> int:
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
+    mark_index_changed(session)
     return written
 
 
 def analyze(session: Session) -> None:
-    """Refresh the planner's statistics after a bulk change (SQLite and PostgreSQL alike)."""
-    session.execute(text("ANALYZE"))
+    """Refresh the planner's statistics after a bulk change (SQLite and PostgreSQL alike).
+
+    On PostgreSQL a bare ANALYZE goes through every table of the database, other schemas included
+    (parallel test runs deadlocked on it): name the app's own tables, found in the current schema.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(text("ANALYZE"))
+        return
+    tables = [f'"{table.name}"' for table in SQLModel.metadata.sorted_tables]
+    session.execute(text("ANALYZE " + ", ".join(tables)))
 
 
 def cluster(session: Session) -> None:
@@ -125,6 +168,7 @@ def rebuild_index(session: Session) -> int:
         if rows:
             session.execute(insert(SearchEntry), rows)
         written += len(rows)
+    mark_index_changed(session)
     cluster(session)
     return written
 

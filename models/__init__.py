@@ -2,6 +2,7 @@
 
 from models.account import Membership, OutboxMessage, PasswordResetToken, User
 from models.common import Attribute, Language, Metadata, Phone, Schedule
+from models.directory import DirectoryState
 from models.listing import ChangeRequest, Invitation, ListingReminder, OrganizationClaim
 from models.location import Accessibility, Address, Location, ServiceAtLocation
 from models.organization import Contact, Organization, OrganizationIdentifier
@@ -19,6 +20,7 @@ __all__ = [
     "Contact",
     "CostOption",
     "Credential",
+    "DirectoryState",
     "Invitation",
     "Language",
     "ListingReminder",

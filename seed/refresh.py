@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from matching.index import analyze
+from matching.index import analyze, mark_index_changed
 from models import (
     Address,
     Attribute,
@@ -115,6 +115,7 @@ def delete_organizations(session: Session, org_ids: list[str]) -> None:
             update(Organization).where(Organization.parent_organization_id.in_(chunk)).values(parent_organization_id=None)
         )
         session.execute(delete(Organization).where(Organization.id.in_(chunk)))
+    mark_index_changed(session)  # their index rows went with them
 
 
 def refresh_providers(session: Session, bundles: list[dict]) -> dict[str, int]:

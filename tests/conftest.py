@@ -139,3 +139,76 @@ def seeded_session(seeded_database):
     with Session(seeded_database.engine, expire_on_commit=False) as found:
         yield found
         found.rollback()
+
+
+# Redis, for what several app processes share (rate limits, the results cache). .ci/run starts it and
+# sets AMPARO_REQUIRE_REDIS, so that there a missing Redis fails the tests that need it instead of skipping.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_is_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def require_redis() -> None:
+    """Skip the test when Redis does not answer, or fail it when AMPARO_REQUIRE_REDIS is set."""
+    if not redis_is_up():
+        if os.environ.get("AMPARO_REQUIRE_REDIS"):
+            pytest.fail("AMPARO_REQUIRE_REDIS is set but Redis does not answer on 127.0.0.1:6379")
+        pytest.skip("Redis does not answer on 127.0.0.1:6379 (.ci/run starts it)")
+
+
+SERVE = """
+import sys
+from werkzeug.serving import make_server
+from app import create_app
+server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture
+def two_app_processes(database, tmp_path):
+    """Two app processes (like two gunicorn workers) on the test's database, sharing one Redis.
+
+    They share it for their rate limits (6 per minute on the API) and their results cache, which says
+    "hit" or "miss" in a Server-Timing header. Keys have a prefix of their own: other runs share this Redis.
+    """
+    import subprocess
+    import sys
+
+    require_redis()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": str(database.engine.url.render_as_string(hide_password=False)),
+        "AMPARO_DATABASE_SCHEMA": database.schema or "",
+        "AMPARO_SITE_URL": "http://127.0.0.1",
+        "AMPARO_SECRET_KEY": "two-processes-" + uuid.uuid4().hex,
+        "AMPARO_REFERRAL_KEYS": TestConfig.REFERRAL_KEYS,
+        "AMPARO_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "AMPARO_RATELIMIT_KEY_PREFIX": "amparo-test-" + uuid.uuid4().hex,
+        "AMPARO_API_RATE_LIMIT": "6 per minute",
+        "AMPARO_CACHE_URL": REDIS_URL,
+        "AMPARO_CACHE_KEY_PREFIX": f"amparo-test-{uuid.uuid4().hex}:",
+        "AMPARO_CACHE_SERVER_TIMING": "true",
+    }
+    if not database.schema:
+        del environment["AMPARO_DATABASE_SCHEMA"]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SERVE], env=environment, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        for _ in range(2)
+    ]
+    try:
+        yield [f"http://127.0.0.1:{process.stdout.readline().strip()}" for process in processes]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stdout.close()

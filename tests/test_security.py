@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from accounts.users import create_user
 from models import Organization, OutboxMessage
+from tests.conftest import REDIS_URL
 
 PASSWORD = "correct horse battery"
 EMAIL = "staff@example.org"
@@ -201,9 +202,6 @@ def test_a_password_reset_clears_the_wait_and_a_right_password_after_the_wait_st
 
 # 7. Rate limits: shared storage across processes, proxies trusted only when configured
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
 def _api_statuses(client, addresses: list[str]) -> list[int]:
     return [client.get("/api/v1/needs", headers={"X-Forwarded-For": ip}).status_code for ip in addresses]
 
@@ -227,64 +225,7 @@ def test_the_limiter_storage_comes_from_the_settings(make_app):
         make_app()  # the limiter is shared by every app of the test session: back to memory
 
 
-def _redis_is_up() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-SERVE = """
-import sys
-from werkzeug.serving import make_server
-from app import create_app
-server = make_server("127.0.0.1", 0, create_app(), threaded=True)
-print(server.server_port, flush=True)
-server.serve_forever()
-"""
-
-
-@pytest.fixture
-def two_app_processes(database, tmp_path):
-    """Two app processes (like two gunicorn workers) sharing one Redis for their rate limits."""
-    import os
-    import subprocess
-    import sys
-    import uuid
-
-    from config import TestConfig
-
-    if not _redis_is_up():
-        if os.environ.get("AMPARO_REQUIRE_REDIS"):
-            pytest.fail("AMPARO_REQUIRE_REDIS is set but Redis does not answer on 127.0.0.1:6379")
-        pytest.skip("Redis does not answer on 127.0.0.1:6379 (.ci/run starts it)")
-    environment = {
-        **os.environ,
-        "DATABASE_URL": str(database.engine.url.render_as_string(hide_password=False)),
-        "AMPARO_DATABASE_SCHEMA": database.schema or "",
-        "AMPARO_SITE_URL": "http://127.0.0.1",
-        "AMPARO_SECRET_KEY": "two-processes-" + uuid.uuid4().hex,
-        "AMPARO_REFERRAL_KEYS": TestConfig.REFERRAL_KEYS,
-        "AMPARO_RATELIMIT_STORAGE_URI": REDIS_URL,
-        "AMPARO_RATELIMIT_KEY_PREFIX": "amparo-test-" + uuid.uuid4().hex,  # other test runs share this Redis
-        "AMPARO_API_RATE_LIMIT": "6 per minute",
-    }
-    if not database.schema:
-        del environment["AMPARO_DATABASE_SCHEMA"]
-    processes = [
-        subprocess.Popen([sys.executable, "-c", SERVE], env=environment, stdout=subprocess.PIPE, text=True)  # noqa: S603
-        for _ in range(2)
-    ]
-    try:
-        yield [f"http://127.0.0.1:{process.stdout.readline().strip()}" for process in processes]
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
-            process.stdout.close()
+# The fixture two_app_processes is in tests/conftest.py (the results cache's test uses it too).
 
 
 def test_two_app_processes_on_one_redis_share_a_rate_limit(two_app_processes):
@@ -367,3 +308,22 @@ def test_gunicorns_access_log_has_no_query_strings_tokens_or_addresses(database,
     assert '"GET /account/reset/[token] HTTP/1.1"' in text
     for secret in ("Marilla", "location", "SECRET-TOKEN-123", "127.0.0.1", "75201"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("path", [
+    "/api/hsds/taxonomies?search=a%00b", "/api/v1/search?location=Dallas%00&need=asylum", "/search?location=%00",
+])
+def test_a_nul_character_anywhere_in_the_query_is_a_clear_400_not_a_500(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["message"]
+    else:
+        assert "not right" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_is_a_400(make_app):
+    client = make_app(WTF_CSRF_ENABLED=False).test_client()  # past the CSRF check, which answers 400 too
+    response = client.post("/account/login", data={"email": "a@b.test\x00", "password": "x"})
+    assert response.status_code == 400
+    assert "not right" in response.get_data(as_text=True)

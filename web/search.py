@@ -15,6 +15,7 @@ from geo import GeocodeError, Place
 from matching.details import page_details
 from matching.engine import UNKNOWABLE_FILTERS, Reason, SearchQuery, SearchResult, search
 from models.db import get_session
+from web.cache import ranker
 from web.guidance import detention_steps, is_detention_need, national_directories, serialize_steps
 from web.translate import gettext as _
 from web.words import (
@@ -102,7 +103,7 @@ def run_search(form: SearchForm, config) -> dict:
     query = build_query(form, place, config)
     per_page = form.per_page.data or config["SEARCH_PAGE_SIZE"]
     session = get_session()
-    result = search(session, query, page=form.page.data or 1, per_page=per_page)
+    result = search(session, query, page=form.page.data or 1, per_page=per_page, ranker=ranker())
     answer = serialize(form, place, query, result, page_details(session, result.matches))
     if result.total == 0:
         answer["area_options"] = area_options(session, query)
@@ -119,7 +120,7 @@ def ways_on(session, query: SearchQuery, result: SearchResult) -> dict:
     for radius_km in WIDER_RADII_KM:
         if radius_km <= query.radius_km:
             continue
-        found = search(session, replace(query, radius_km=float(radius_km)), per_page=1)
+        found = search(session, replace(query, radius_km=float(radius_km)), per_page=1, ranker=ranker())
         if found.nearby > result.nearby:
             wider = {"radius_km": radius_km, "nearby": found.nearby, "total": found.total,
                      "total_capped": found.total_capped}
@@ -146,7 +147,7 @@ def area_options(session, query: SearchQuery) -> list[dict]:
         delivery=None,
         radius_km=AREA_ONLY_RADIUS_KM,
     )
-    matches = [match for match in search(session, unfiltered, per_page=10).matches if match.area_only]
+    matches = [match for match in search(session, unfiltered, per_page=10, ranker=ranker()).matches if match.area_only]
     details = page_details(session, matches)
     return [serialize_match(match, details[match.service_id]) for match in matches]
 

@@ -1,6 +1,6 @@
-"""Response headers that keep seekers safe: a strict CSP, no referrer, no caching of searches."""
+"""Response headers that keep seekers safe (a strict CSP, no referrer, no caching of searches), and no NUL."""
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask.wrappers import Response
 
 
@@ -31,6 +31,20 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """Answer 400 to a request whose query or form holds a NUL character.
+
+    No one types one; PostgreSQL cannot store or compare one, so it would end in a 500 deep inside a
+    query (schemathesis found /api/hsds/taxonomies?search=%00).
+    """
+    values = [value for _, value in request.args.items(multi=True)]
+    if request.method == "POST":
+        values += [value for _, value in request.form.items(multi=True)]
+    if any("\x00" in value for value in values) or "\x00" in request.path:
+        abort(400)
+
+
 def register(app: Flask) -> None:
-    """Install the headers."""
+    """Install the headers, and refuse NUL characters before any view reads them."""
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
