@@ -748,6 +748,35 @@ def search(
     )
 
 
+# Where warm_statements searches: Dallas, TX (any point with a state and a county would do).
+WARM_POINT = {"lat": 32.7767, "lon": -96.797, "state": "TX", "county": "Dallas County", "timezone": "America/Chicago"}
+
+
+def warm_statements(session: Session) -> int:
+    """Rank the common kinds of search once, so that their statements are built and compiled now.
+
+    A statement is built per shape of search (which filters, which index): the first search of a
+    shape in a process spends 25 to 60 ms compiling its SQL, the next ones none. This runs the usual
+    shapes (no need, a top-level need, a need with parents; a small and a wide circle; a language or
+    none; free or any cost) at start, so that people do not pay for it. Returns how many it ran.
+    """
+    taxonomy = get_taxonomy()
+    top = taxonomy.top_level[0].code
+    child = next((code for code in taxonomy.needs if taxonomy.ancestors(code)), top)
+    count = 0
+    for need in (None, top, child):
+        for radius_km in (10.0, 50.0, 100.0):
+            for languages in ((), ("es",)):
+                for cost in (None, "free"):
+                    query = SearchQuery(**WARM_POINT, need=need, radius_km=radius_km, languages=languages, cost=cost)
+                    shape, params = _prepare(session.connection(), query)
+                    _statement(shape)
+                    _count_statement(shape)
+                    search(session, query)
+                    count += 1
+    return count
+
+
 def _match(row, distance: float | None, unknown: tuple[str, ...], now: datetime, query: SearchQuery) -> Match:
     """Build a Match with its reasons; the shown distance is geopy's great-circle distance."""
     open_now = is_open(row.hours, row.timezone or query.timezone, now)

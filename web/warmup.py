@@ -6,9 +6,12 @@ runs once in the master and the workers share the result.
 """
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
+from sqlmodel import Session
 
 from geo import get_gazetteer
+from matching.engine import warm_statements
 from matching.needs import get_taxonomy
 
 # The templates of the pages people looking for help open, and what they extend and import.
@@ -16,9 +19,17 @@ SEEKER_TEMPLATES = ("base.html", "_macros.html", "finder/", "pages/", "errors/")
 
 
 def warm_up(app: Flask) -> None:
-    """Load the offline data, configure the ORM and compile the seeker templates."""
+    """Load the offline data, configure the ORM, compile the seeker templates and the search SQL."""
     get_gazetteer()
     get_taxonomy()
     configure_mappers()
     for name in app.jinja_env.list_templates(filter_func=lambda name: name.startswith(SEEKER_TEMPLATES)):
         app.jinja_env.get_template(name)
+    engine = app.extensions["amparo.engine"]
+    try:
+        with Session(engine) as session:
+            warm_statements(session)
+    except SQLAlchemyError as error:  # a database not migrated yet: the first searches will compile
+        app.logger.warning("Search statements not warmed up: %s", type(error).__name__)
+    # Under gunicorn --preload this ran in the master: its connections must not be shared by workers.
+    engine.dispose()
