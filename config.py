@@ -53,7 +53,9 @@ class Config:
     CACHE = "on"
     CACHE_URL = None
     CACHE_TTL_SECONDS = 300
-    CACHE_SIZE = 256  # rankings kept in memory per process (without CACHE_URL), least recently used out first
+    # Rankings kept in memory per process (without CACHE_URL), least recently used out first: a page's
+    # ranking takes about 2 KB, and a search looks up 1 to 5 (its page, wider circles, areas).
+    CACHE_SIZE = 4096
     CACHE_KEY_PREFIX = "amparo:results:"
     # Say whether the page's search came from the cache (Server-Timing: cache;desc="hit"). Off: anyone
     # could then tell that someone had just searched a place for a need. For tests and debugging.

@@ -159,12 +159,19 @@ class ResultsCache:
         """Return the cache key of a ``rounded`` query: a keyed hash, nothing readable."""
         return hmac.new(self._key_secret, key_text(query, limit, version).encode(), hashlib.sha256).hexdigest()
 
-    def lookup(self, session: Session, query: SearchQuery, limit: int) -> tuple[Ranking, str]:
-        """Return the ranking of ``query`` (rounded) and how it was found: "hit", "miss", "off" or "error"."""
+    def lookup(
+        self, session: Session, query: SearchQuery, limit: int, version: str | None = None
+    ) -> tuple[Ranking, str]:
+        """Return the ranking of ``query`` (rounded) and how it was found: "hit", "miss", "off" or "error".
+
+        ``version``: the directory's version, when the caller read it already (once per request: read
+        before ranking, it can only be older than the data ranked, never newer, so no stale answer is
+        stored under a current version).
+        """
         query = rounded(query)
         if self.backend is None or time.monotonic() < self._down_until:
             return self._count(rank(session, query, limit), "off" if self.backend is None else "error")
-        key = self.key(query, limit, index_version(session))
+        key = self.key(query, limit, version or index_version(session))
         try:
             found = self.backend.get(key)
         except Exception as error:  # noqa: BLE001  (any failure of the cache's store: search on without it)

@@ -11,6 +11,7 @@ for that need a few minutes ago.
 from flask import Flask, current_app, g
 
 from matching.cache import build_results_cache
+from matching.index import index_version
 
 
 def register(app: Flask) -> None:
@@ -24,7 +25,9 @@ def ranker():
     cache = current_app.extensions["amparo.results_cache"]
 
     def cached_rank(session, query, limit):
-        ranking, outcome = cache.lookup(session, query, limit)
+        if cache.backend is not None and "index_version" not in g:  # read once per request
+            g.index_version = index_version(session)
+        ranking, outcome = cache.lookup(session, query, limit, g.get("index_version"))
         g.setdefault("cache_outcomes", []).append(outcome)
         return ranking
 
