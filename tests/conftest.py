@@ -212,3 +212,20 @@ def two_app_processes(database, tmp_path):
             process.terminate()
             process.wait(timeout=10)
             process.stdout.close()
+
+
+def assert_one_rate_limit(first: str, second: str) -> None:
+    """Check that two app processes count one rate limit: 6 API requests a minute between them."""
+    import urllib.error
+    import urllib.request
+
+    def status(base: str) -> int:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/needs", timeout=60) as response:  # noqa: S310  (a local test server)
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    statuses = [status(base) for base in (first, second) * 4]
+    # 6 per minute in all: with memory:// each process would allow 6, and all 8 would pass.
+    assert statuses == [200] * 6 + [429, 429]

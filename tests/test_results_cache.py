@@ -18,7 +18,7 @@ from matching.engine import Ranking, SearchQuery, rank
 from matching.index import index_version, rebuild_index, reindex_services
 from models import Service
 from tests import test_listings
-from tests.conftest import REDIS_URL, require_redis
+from tests.conftest import REDIS_URL, assert_one_rate_limit, require_redis
 from tests.factories import make_service
 from tests.test_listings import _log_in, _post
 
@@ -256,8 +256,7 @@ def _get(url: str) -> tuple[str, str]:
 def test_two_app_processes_share_the_cache_and_a_listing_change_makes_both_miss(two_app_processes, database):
     """A search on A is a miss and the same on B a hit; a listing change makes both rank afresh.
 
-    Their rate limit is shared too: tests/test_security.py's test_two_app_processes_on_one_redis_share_a_rate_limit
-    runs on the same fixture.
+    And one rate limit counts the requests to both (issue #14: cache and limits shared).
     """
     from sqlmodel import Session
 
@@ -292,3 +291,4 @@ def test_two_app_processes_share_the_cache_and_a_listing_change_makes_both_miss(
     assert "Waitlist" not in page
     assert _get(second + near)[0] == "hit"
     assert _get(first + far)[0] == "hit"
+    assert_one_rate_limit(first, second)
