@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlmodel import Session
 
+from matching import engine
 from matching.engine import Ranking, SearchQuery, rank
 from matching.index import index_version
 
@@ -53,9 +54,14 @@ def rounded(query: SearchQuery) -> SearchQuery:
 
 
 def key_text(query: SearchQuery, limit: int, version: str) -> str:
-    """Return the text that the cache key is a hash of (``query`` already ``rounded``)."""
+    """Return the text that the cache key is a hash of (``query`` already ``rounded``).
+
+    The engine's cap is in it too: servers of two releases sharing one Redis during a deploy must not
+    hand each other rankings counted to another cap.
+    """
     return json.dumps(
         [
+            engine.RESULT_CAP,
             query.lat, query.lon, query.state, query.county, query.timezone, query.need,
             sorted(set(query.languages)), query.cost, sorted(set(query.credentials)), query.accepting,
             query.open_now, query.delivery, query.radius_km, sorted(query.strict), limit, version,
