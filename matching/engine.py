@@ -447,6 +447,12 @@ def _count_results(connection, shape: _Shape, params: dict, query: SearchQuery, 
     # Streamed in batches (a server-side cursor on PostgreSQL), for this statement only: options set
     # on the connection itself would stay on it and stream every later query too.
     rows = connection.execute(_count_statement(shape), params, execution_options={"yield_per": COUNT_BATCH})
+    with rows:  # closed on leaving, also early: a server-side cursor must not stay open on PostgreSQL
+        return _count_rows(rows, query, now, cap)
+
+
+def _count_rows(rows, query: SearchQuery, now: datetime, cap: int) -> tuple[int, int, int]:
+    """Count the rows of _count_results (see there) until every count is past ``cap``."""
     area_fit: dict[str, tuple] = {}
     services, confirmed, nearby = set(), set(), set()
     for k_unknown, k_general, k_languages, _scope, service_id, latitude, *hours in rows:
@@ -463,7 +469,6 @@ def _count_results(connection, shape: _Shape, params: dict, query: SearchQuery, 
             nearby.add(service_id)
         if len(services) > cap and len(confirmed) >= cap and len(nearby) >= cap:
             break
-    rows.close()
     return len(services), len(confirmed), len(nearby)
 
 
@@ -700,9 +705,8 @@ def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: da
     # At least MIN_ROWS: most searches then read every candidate at once and need no count apart.
     row_limit = max(ROWS_PER_RESULT * (limit + 1), MIN_ROWS)
     while True:
-        rows = connection.execute(statement, {**params, "row_limit": row_limit})
-        best, read, settled = _best_per_service(rows, query, now, limit)
-        rows.close()
+        with connection.execute(statement, {**params, "row_limit": row_limit}) as rows:
+            best, read, settled = _best_per_service(rows, query, now, limit)
         if settled or read < row_limit:
             break
         row_limit *= 8  # services with many rows each (sites, needs): read further
