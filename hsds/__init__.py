@@ -7,7 +7,7 @@ manners: weak ETags and Last-Modified with 304 answers, CORS for GET, and one ra
 import hashlib
 from functools import cache
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import func, select, union_all
 
 from extensions import limiter
@@ -48,11 +48,20 @@ def _newest_change():
 def directory_last_modified():
     """Return when any published organization or service last changed (None for an empty directory).
 
-    One round trip: the newest of both tables, each read from the end of its last_modified index.
+    One round trip: the newest of both tables, each read from the end of its last_modified index. A
+    search already read the directory's version: the answer is then kept for that version (every
+    change to a listing bumps it), and a search answered from the results cache reads nothing more.
     """
     from models.db import get_session
 
-    return get_session().execute(_newest_change()).scalar()
+    session = get_session()
+    if g.get("index_version") is None:
+        return session.execute(_newest_change()).scalar()
+    memo = current_app.extensions["amparo.facts"]
+    read = memo.read(
+        g.index_version, "last_modified", [None], lambda _: {None: session.execute(_newest_change()).scalar()}
+    )
+    return read[None]
 
 
 def api_manners(response: Response) -> Response:

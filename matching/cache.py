@@ -15,7 +15,12 @@ question asked again, on any worker, is answered from the cache until the direct
   known sites would otherwise let whoever reads Redis work out where a seeker searched.
 
 Backends: in-process memory (a bounded LRU, the default), or Redis (CACHE_URL) shared by every
-worker; each entry expires after CACHE_TTL_SECONDS. A Redis that does not answer never breaks a
+worker; each entry expires after CACHE_TTL_SECONDS.
+
+What a page shows beside the ranking (the index rows of its results, their addresses and phones, the
+directory's last change) depends only on the directory's version too: ``FactsMemo`` keeps it in each
+process for the current version, so that a search answered from the cache reads one row (the
+version), not ten queries' worth. A Redis that does not answer never breaks a
 search: it is logged once, left alone for a while, and searches are ranked uncached meanwhile.
 """
 
@@ -27,7 +32,7 @@ import os
 import threading
 import time
 from collections import Counter, OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -148,6 +153,76 @@ class RedisBackend:
         # The key is the associated data: a value copied under another key does not decrypt.
         sealed = nonce + self._cipher.encrypt(nonce, dump(ranking), key.encode())
         self.client.set(self.prefix + key, sealed, ex=self.ttl)
+
+
+class FactsMemo:
+    """Facts of the directory read for one version, kept in this process (safe across threads).
+
+    A fact is anything read from the directory for a page: an index row, a result's details. They are
+    kept by (kind, key) for the version the request read before reading them; a request with another
+    version empties the memo. The version is read before the facts, so a fact kept under a version is
+    never older than it (the same rule as the results cache). Bounded: past ``size`` facts, it starts
+    again empty (a page reads about twenty; the bound only stops a crawl from growing it).
+    """
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._version: str | None = None
+        self._facts: dict[tuple[str, object], object] = {}
+        self._lock = threading.Lock()
+
+    def read(self, version: str, kind: str, keys: list, fetch) -> dict:
+        """Return {key: fact} for ``keys`` that exist; ``fetch(missing keys) -> {key: fact}`` reads the rest."""
+        with self._lock:
+            if version != self._version:
+                self._version, self._facts = version, {}
+            found = {key: self._facts[kind, key] for key in keys if (kind, key) in self._facts}
+        missing = [key for key in keys if key not in found]
+        if not missing:
+            return found
+        fetched = fetch(missing)
+        with self._lock:
+            if version == self._version:
+                if len(self._facts) + len(fetched) > self.size:
+                    self._facts = {}
+                self._facts.update(((kind, key), fact) for key, fact in fetched.items())
+        return found | fetched
+
+    def get(self, version: str, kind: str, key):
+        """Return the fact kept for ``key``, or None."""
+        with self._lock:
+            return self._facts.get((kind, key)) if version == self._version else None
+
+    def put(self, version: str, kind: str, key, fact):
+        """Keep ``fact`` (read for ``version``) and return it."""
+        with self._lock:
+            if version != self._version:
+                self._version, self._facts = version, {}
+            if len(self._facts) >= self.size:
+                self._facts = {}
+            self._facts[kind, key] = fact
+        return fact
+
+    def bound(self, version: str) -> "Facts":
+        """Return this memo for one request's version."""
+        return Facts(self, version)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A FactsMemo bound to the version one request read: what matching.engine.search and page_details take."""
+
+    memo: FactsMemo
+    version: str
+
+    def read(self, kind: str, keys: list, fetch) -> dict:
+        return self.memo.read(self.version, kind, keys, fetch)
+
+    def get(self, kind: str, key):
+        return self.memo.get(self.version, kind, key)
+
+    def put(self, kind: str, key, fact):
+        return self.memo.put(self.version, kind, key, fact)
 
 
 class ResultsCache:

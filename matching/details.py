@@ -78,8 +78,26 @@ def _detail_statements() -> dict:
     }
 
 
-def page_details(session: Session, matches: list) -> dict[str, Details]:
-    """Return Details per service id for one page of matches, with a fixed number of queries."""
+def page_details(session: Session, matches: list, facts=None) -> dict[str, Details]:
+    """Return Details per service id for one page of matches, with a fixed number of queries.
+
+    ``facts`` (matching.cache.Facts): details read for the directory's current version are kept and
+    not read again. Treat the Details returned as read-only: they may be shared between requests.
+    """
+    if facts is None:
+        return _read_details(session, matches)
+    by_key = {(match.service_id, match.location_id): match for match in matches}
+
+    def read(missing: list) -> dict:
+        details = _read_details(session, [by_key[key] for key in missing])
+        return {key: details[key[0]] for key in missing}
+
+    found = facts.read("details", list(by_key), read)
+    return {service_id: details for (service_id, _location_id), details in found.items()}
+
+
+def _read_details(session: Session, matches: list) -> dict[str, Details]:
+    """Read Details per service id for these matches from the database."""
     location_ids = [m.location_id for m in matches if m.location_id]
     service_ids = [m.service_id for m in matches]
     org_ids = [m.organization_id for m in matches]

@@ -713,28 +713,39 @@ def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: da
     return sorted(best.values()), not settled and read < row_limit
 
 
+@functools.cache
+def _entry_rows_statement():
+    """Build the statement once: building it cost more than running it (issue #14)."""
+    return select(*COLUMNS).where(SearchEntry.id.in_(bindparam("ids", expanding=True)))
+
+
+def _entry_rows(session: Session, entry_ids: list) -> dict:
+    """Return the index rows with these ids, by id (a row reindexed away meanwhile is missing)."""
+    return {row.id: row for row in session.connection().execute(_entry_rows_statement(), {"ids": entry_ids})}
+
+
 def _aware_now(query: SearchQuery) -> datetime:
     now = query.now or datetime.now(UTC)
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now
 
 
 def search(
-    session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20, ranker=None
+    session: Session, query: SearchQuery, *, page: int = 1, per_page: int = 20, ranker=None, facts=None
 ) -> SearchResult:
     """Return one page of ranked matches for ``query``, with the counts of each kind of result.
 
     Results are counted up to RESULT_CAP (or the page, if further); beyond, the total reads
     "RESULT_CAP+". ``ranker`` (session, query, limit) -> Ranking replaces ``rank``: the results cache.
+    ``facts`` (matching.cache.Facts) keeps the index rows read for the directory's current version.
     """
     ranking = (ranker or rank)(session, query, page * per_page)
     start = (page - 1) * per_page
     shown = ranking.entries[start : start + per_page]
-    full = {
-        row.id: row
-        for row in session.connection().execute(
-            select(*COLUMNS).where(SearchEntry.id.in_([entry_id for entry_id, _, _ in shown]))
-        )
-    }
+    wanted = [entry_id for entry_id, _, _ in shown]
+    if facts is None:
+        full = _entry_rows(session, wanted)
+    else:
+        full = facts.read("entry", wanted, lambda missing: _entry_rows(session, missing))
     now = _aware_now(query)
     # A row reindexed away since the ranking (another request's listing change) is left out, not a 500.
     matches = [

@@ -9,6 +9,7 @@ Every write to the index (here, in matching.bulk_index and seed.refresh) ends wi
 by ``index_version``, so a committed change invalidates every cached answer, in every process.
 """
 
+import functools
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
@@ -106,15 +107,19 @@ def mark_index_changed(session: Session) -> None:
         session.execute(insert(DirectoryState).values(id=DIRECTORY_STATE_ID, version=1, changed_at=utcnow()))
 
 
+@functools.cache
+def _version_statement():
+    """Build the version's query once (every search reads it; building it cost more than the read)."""
+    return select(DirectoryState.version, DirectoryState.changed_at).where(DirectoryState.id == DIRECTORY_STATE_ID)
+
+
 def index_version(session: Session) -> str:
     """Return the directory's version: a text that changes with every committed write to the index.
 
     The time is in it as well as the counter: a change rolled back and another one committed would
     give the same counter twice.
     """
-    row = session.execute(
-        select(DirectoryState.version, DirectoryState.changed_at).where(DirectoryState.id == DIRECTORY_STATE_ID)
-    ).first()
+    row = session.connection().execute(_version_statement()).first()
     return f"{row.version}@{row.changed_at.isoformat()}" if row else "0"
 
 

@@ -11,16 +11,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from matching.cache import MemoryBackend, ResultsCache, build_results_cache, rounded
+from matching.cache import FactsMemo, MemoryBackend, ResultsCache, build_results_cache, rounded
 from matching.engine import Ranking, SearchQuery, rank
 from matching.index import index_version, rebuild_index, reindex_services
-from models import Service
+from models import Organization, Service
 from tests import test_listings
 from tests.conftest import REDIS_URL, assert_one_rate_limit, require_redis
 from tests.factories import make_service
-from tests.test_listings import _log_in, _post
+from tests.test_listings import _edit_form, _log_in, _post
 
 world = test_listings.world  # the listings' fixture: an organization's owner, a verified listing in Dallas
 
@@ -78,6 +78,102 @@ def test_an_edit_through_the_staff_pages_makes_the_next_search_miss(timed, clien
     after = client.get(search)
     assert _timing(after) == "miss"
     assert "Alpha Legal" in _names(after)
+
+
+def test_a_cached_answer_shows_a_changed_phone_and_website_at_once(timed, client, session, world):
+    """The details of results are kept per directory version (FactsMemo): an edit shows at the next search."""
+    long_ago = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    for model in (Service, Organization):
+        session.execute(update(model).values(last_modified=long_ago))
+    session.commit()
+    first = client.get(SEARCH)
+    assert first.last_modified == long_ago
+    assert _timing(client.get(SEARCH)) == "hit"
+    _log_in(client, "a@example.org")
+    for url, changes in (
+        (f"/manage/services/{world['service'].id}", {"phones-0-number": ["214-555-0142"]}),
+        (f"/manage/organizations/{world['org'].id}", {"website": ["https://alpha-legal.example.org/help"]}),
+    ):
+        form = _edit_form(client, url)
+        form.update(changes)
+        assert client.post(url, data=form).status_code == 302
+    after = client.get(SEARCH)
+    assert _timing(after) == "miss"
+    alpha = next(result for result in after.get_json()["results"] if result["organization_name"] == "Alpha Legal")
+    assert [phone["number"] for phone in alpha["phones"]] == ["214-555-0142", "214-555-0100"]  # the service's first
+    assert alpha["website"] == "https://alpha-legal.example.org/help"
+    # Last-Modified is kept per version too: it moved with the edit.
+    assert after.last_modified > long_ago
+    assert client.get(SEARCH).get_json() == after.get_json()
+
+
+def test_a_search_answered_from_the_cache_reads_only_the_version(timed, client, session, app):
+    """Ranking, index rows, details and Last-Modified of a repeated search come from memory: one query."""
+    from sqlalchemy import event
+
+    _dallas(session, timed)
+    client.get(SEARCH)
+    statements = []
+    engine = app.config["ENGINE"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (before_cursor_execute's statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = client.get(SEARCH)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert _timing(again) == "hit"
+    assert len(statements) == 1, statements
+    assert "directory_state" in statements[0]
+
+
+def test_a_kept_answer_is_worded_per_language_and_units_and_lasts_its_minute(timed, client, session, monkeypatch):
+    """Whole answers are kept (web.search.run_search) per language, units and minute, never across them."""
+    import web.search
+
+    _dallas(session, timed)
+    answered = []
+    real_answer = web.search.answer
+    monkeypatch.setattr(web.search, "answer", lambda *args: answered.append(args[1].now) or real_answer(*args))
+    minute = datetime(2026, 12, 1, 16, 59, 30, tzinfo=UTC)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return minute
+
+    monkeypatch.setattr(web.search, "datetime", Clock)
+    english = client.get(SEARCH).get_json()
+    assert english == client.get(SEARCH).get_json()
+    assert len(answered) == 1
+    spanish = client.get(SEARCH + "&lang=es").get_json()
+    assert spanish["results"][0]["needs"][0]["label"] != english["results"][0]["needs"][0]["label"]
+    kilometres = client.get(SEARCH + "&units=km").get_json()
+    assert "km" in " ".join(kilometres["results"][0]["reasons"])
+    assert "km" not in " ".join(english["results"][0]["reasons"])
+    assert len(answered) == 3
+    minute = datetime(2026, 12, 1, 17, 0, 5, tzinfo=UTC)
+    client.get(SEARCH)
+    assert answered[-1] == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # a new minute: answered again, as of it
+    assert len(answered) == 4
+
+
+def test_the_facts_memo_keeps_one_version_and_reads_only_what_it_lacks():
+    memo = FactsMemo(size=3)
+    reads = []
+
+    def fetch(keys):
+        reads.append(list(keys))
+        return {key: f"{key}@v" for key in keys if key != "gone"}
+
+    assert memo.read("1", "row", ["a", "b", "gone"], fetch) == {"a": "a@v", "b": "b@v"}
+    assert memo.read("1", "row", ["a", "b", "c"], fetch) == {"a": "a@v", "b": "b@v", "c": "c@v"}
+    assert reads == [["a", "b", "gone"], ["c"]]
+    assert memo.read("1", "details", ["a"], fetch) == {"a": "a@v"}  # kinds are apart
+    assert reads[-1] == ["a"]  # and past the bound (3), it started again empty
+    memo.read("2", "row", ["a"], fetch)  # another version: read again
+    assert reads[-1] == ["a"]
+    assert memo.read("2", "row", ["a"], fetch) == {"a": "a@v"}
+    assert len(reads) == 4
 
 
 def test_an_import_makes_the_next_search_miss(timed, client, session):
@@ -188,8 +284,10 @@ def test_a_redis_that_is_down_still_answers_and_says_so_once(make_app, session, 
     app = make_app(CACHE_URL="redis://127.0.0.1:1/0", CACHE_SERVER_TIMING=True)  # nothing listens on port 1
     _dallas(session, app)
     client = app.test_client()
+    # Three searches (a whole answer once given is kept in the process, and would not ask Redis again).
+    searches = [SEARCH, SEARCH + "&radius_km=30", SEARCH + "&radius_km=40"]
     with caplog.at_level(logging.WARNING, logger="matching.cache"):
-        answers = [client.get(SEARCH) for _ in range(3)]
+        answers = [client.get(search) for search in searches]
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert all(_names(answer) == ["Alpha Legal"] for answer in answers)
     assert {_timing(answer) for answer in answers} == {"error"}

@@ -7,16 +7,19 @@ official "what to do now" guidance (web.guidance).
 """
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from flask import current_app
 
 from api.forms import SearchForm
 from geo import GeocodeError, Place
+from matching import engine
 from matching.details import page_details
 from matching.engine import UNKNOWABLE_FILTERS, Reason, SearchQuery, SearchResult, search
 from models.db import get_session
-from web.cache import ranker
+from web.cache import answers, facts, note_hit, ranker
 from web.guidance import detention_steps, is_detention_need, national_directories, serialize_steps
+from web.languages import uses_miles
 from web.translate import gettext as _
 from web.words import (
     CAPACITY_LABELS,
@@ -26,6 +29,7 @@ from web.words import (
     hours_today,
     language_label,
     listing_dates,
+    locale,
     need_label,
     reason_text,
 )
@@ -98,20 +102,43 @@ def miles(km: float | None) -> float | None:
 
 
 def run_search(form: SearchForm, config) -> dict:
-    """Search and return the API's JSON document."""
+    """Search and return the API's JSON document.
+
+    With the results cache on, the answer (all but the place the person typed) is kept per directory
+    version for the minute (web.cache.answers): the same search asked again within the minute, in
+    the same language and units, is not ranked, read or worded again.
+    """
     place = geocode(form.location.data.strip())
     query = build_query(form, place, config)
-    per_page = form.per_page.data or config["SEARCH_PAGE_SIZE"]
+    page, per_page = form.page.data or 1, form.per_page.data or config["SEARCH_PAGE_SIZE"]
     session = get_session()
-    result = search(session, query, page=form.page.data or 1, per_page=per_page, ranker=ranker())
-    answer = serialize(form, place, query, result, page_details(session, result.matches))
+    kept = answers(session)
+    if kept is None:
+        found = answer(session, query, page, per_page)
+    else:
+        query = replace(query, now=datetime.now(UTC).replace(second=0, microsecond=0))
+        # The engine's cap too: a test (or a release) that changes it must not get answers counted to another.
+        key = (query, page, per_page, str(locale()), uses_miles(), engine.RESULT_CAP)
+        found = kept.get("answer", key)
+        if found is None:
+            found = kept.put("answer", key, answer(session, query, page, per_page))
+        else:
+            note_hit()
+    return {"location": place_block(form, place), **found}
+
+
+def answer(session, query: SearchQuery, page: int, per_page: int) -> dict:
+    """Search and shape everything of the answer but the place (which holds what the person typed)."""
+    known = facts(session)
+    result = search(session, query, page=page, per_page=per_page, ranker=ranker(), facts=known)
+    found = serialize(query, result, page_details(session, result.matches, known))
     if result.total == 0:
-        answer["area_options"] = area_options(session, query)
-    if answer["thin"]:
-        answer["ways_on"] = ways_on(session, query, result)
+        found["area_options"] = area_options(session, query)
+    if found["thin"]:
+        found["ways_on"] = ways_on(session, query, result)
     if is_detention_need(query.need):
-        answer["guidance"] = {"code": "detained", "steps": serialize_steps(detention_steps())}
-    return answer
+        found["guidance"] = {"code": "detained", "steps": serialize_steps(detention_steps())}
+    return found
 
 
 def ways_on(session, query: SearchQuery, result: SearchResult) -> dict:
@@ -120,7 +147,8 @@ def ways_on(session, query: SearchQuery, result: SearchResult) -> dict:
     for radius_km in WIDER_RADII_KM:
         if radius_km <= query.radius_km:
             continue
-        found = search(session, replace(query, radius_km=float(radius_km)), per_page=1, ranker=ranker())
+        wider_query = replace(query, radius_km=float(radius_km))
+        found = search(session, wider_query, per_page=1, ranker=ranker(), facts=facts(session))
         if found.nearby > result.nearby:
             wider = {"radius_km": radius_km, "nearby": found.nearby, "total": found.total,
                      "total_capped": found.total_capped}
@@ -147,22 +175,28 @@ def area_options(session, query: SearchQuery) -> list[dict]:
         delivery=None,
         radius_km=AREA_ONLY_RADIUS_KM,
     )
-    matches = [match for match in search(session, unfiltered, per_page=10, ranker=ranker()).matches if match.area_only]
-    details = page_details(session, matches)
+    known = facts(session)
+    found = search(session, unfiltered, per_page=10, ranker=ranker(), facts=known)
+    matches = [match for match in found.matches if match.area_only]
+    details = page_details(session, matches, known)
     return [serialize_match(match, details[match.service_id]) for match in matches]
 
 
-def serialize(form: SearchForm, place: Place, query: SearchQuery, result: SearchResult, details: dict) -> dict:
-    """Shape the search answer."""
+def place_block(form: SearchForm, place: Place) -> dict:
+    """Shape the answer's place: what the person typed and where the geocoder put it."""
     return {
-        "location": {
-            "query": form.location.data,
-            "label": place.label,
-            "lat": place.lat,
-            "lon": place.lon,
-            "state": place.state,
-            "county": place.county,
-        },
+        "query": form.location.data,
+        "label": place.label,
+        "lat": place.lat,
+        "lon": place.lon,
+        "state": place.state,
+        "county": place.county,
+    }
+
+
+def serialize(query: SearchQuery, result: SearchResult, details: dict) -> dict:
+    """Shape the search answer, but for its place (``place_block``)."""
+    return {
         "query": {
             "need": query.need,
             "languages": list(query.languages),
@@ -227,10 +261,10 @@ def serialize_match(match, details, query: SearchQuery | None = None) -> dict:
         "open_now": match.open_now,
         "hours_today": hours_today(match.hours, match.timezone),
         "confidential_location": details.confidential,
-        "address": details.address,
+        "address": dict(details.address) if details.address else None,  # copies: details are shared
         "latitude": details.latitude,
         "longitude": details.longitude,
-        "phones": details.phones,
+        "phones": [dict(phone) for phone in details.phones],
         "website": details.website,
         # Dates: the list's date is not a confirmation; only the organization confirms (confirmed_on).
         "listed": listing_dates(details.sources, details.listed_on, details.confirmed_on),
