@@ -17,7 +17,7 @@ from flask import Flask, current_app, g
 from matching.cache import FactsMemo, build_results_cache
 from matching.index import index_version
 
-ANSWERS_KEPT = 512  # whole answers kept per process (about 100 KB each in memory; see README)
+ANSWERS_KEPT = 256  # whole answers kept per process (about 50 KB each in memory: 12 MB at most)
 
 
 def register(app: Flask) -> None:
