@@ -204,6 +204,9 @@ class FactsMemo:
             self._facts[kind, key] = fact
         return fact
 
+    def __len__(self) -> int:
+        return len(self._facts)
+
     def bound(self, version: str) -> "Facts":
         """Return this memo for one request's version."""
         return Facts(self, version)

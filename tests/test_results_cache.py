@@ -155,6 +155,8 @@ def test_a_kept_answer_is_worded_per_language_and_units_and_lasts_its_minute(tim
     client.get(SEARCH)
     assert answered[-1] == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # a new minute: answered again, as of it
     assert len(answered) == 4
+    # and the last minute's answers are gone from memory: no search is kept past its minute
+    assert len(timed.extensions["amparo.answers"]) == 1
 
 
 def test_the_facts_memo_keeps_one_version_and_reads_only_what_it_lacks():

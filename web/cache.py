@@ -9,8 +9,10 @@ for that need a few minutes ago.
 
 ``facts()`` hands the searches the process's FactsMemo bound to the request's directory version (the
 rows and details of results already shown), when the cache is on; ``answers()`` another one, for whole
-answers (web.search.run_search), smaller: an answer weighs some hundred times a row.
+answers of the current minute (web.search.run_search), smaller: an answer weighs some 30 times a fact.
 """
+
+from datetime import datetime
 
 from flask import Flask, current_app, g
 
@@ -56,10 +58,16 @@ def facts(session):
     return None if version is None else current_app.extensions["amparo.facts"].bound(version)
 
 
-def answers(session):
-    """Return the answers memo bound to this request's version, or None when the cache is off."""
+def answers(session, minute: datetime):
+    """Return the answers memo bound to this request's version and minute, or None when the cache is off.
+
+    Bound to the minute as well as the version: a new minute empties it, so that no one's search is
+    kept in memory for longer than the minute its answer holds for.
+    """
     version = request_version(session)
-    return None if version is None else current_app.extensions["amparo.answers"].bound(version)
+    if version is None:
+        return None
+    return current_app.extensions["amparo.answers"].bound(f"{version} {minute.isoformat()}")
 
 
 def note_hit() -> None:
