@@ -12,8 +12,10 @@ The database ranks: one query orders the candidates by the rank keys (up to the 
 hands over only the rows of the page asked for, found through the spatial index (grid cells, or
 PostGIS for small circles where it is installed); Python checks each row read and breaks the last
 ties. A wide search ranks a 10 km circle first, and keeps its page when nothing further away can
-rank before it (_settled_near). Counting is apart: when the page did not read every candidate,
-the rows stream in unordered and reading stops once the counts pass RESULT_CAP ("1,000+").
+rank before it (_settled_near). The same query counts every result (services, confirmed, nearby),
+so the candidates are read once. Only a page settled in the small circle, or an "open now" search,
+counts apart: the rows stream in unordered and reading stops once the counts pass RESULT_CAP
+("1,000+").
 """
 
 import functools
@@ -426,6 +428,53 @@ def _statement(shape: _Shape):
     )
 
 
+# The fit of a row as one number, for counting in SQL: k_unknown, then k_general, then k_languages
+# (0 down to minus the languages asked for, fewer than FIT_STEP).
+FIT_STEP = 1000
+
+
+@lru_cache(maxsize=512)
+def _counted_statement(shape: _Shape):
+    """Build (once per shape) the ranking query of _statement with the counts of every result.
+
+    One pass over the candidates: the database reads and keys them once, then sorts them for the
+    page and groups them by service for the counts (as _count_rows counts: a service once, confirmed
+    if any row answers every filter, nearby if a site row fits at least as well as its best area
+    row). Each row ends with (services, confirmed, nearby); with no candidate, one row holds only
+    the counts. Not for "open now": hours are checked in Python.
+    """
+    candidates = _candidates(shape).cte("candidates")
+    c = candidates.c
+    fit = (c.k_unknown * FIT_STEP + c.k_general) * FIT_STEP + c.k_languages
+    per_service = (
+        select(
+            func.min(c.k_unknown).label("unknown"),
+            func.min(fit).filter(c.latitude.is_not(None)).label("site_fit"),
+            func.min(fit).filter(c.latitude.is_(None)).label("area_fit"),
+        )
+        .group_by(c.service_id)
+        .subquery("per_service")
+    )
+    no_area = literal_column(str(FIT_STEP**3), Integer)  # worse than any fit
+    counts = select(
+        func.count().label("n_services"),
+        func.count().filter(per_service.c.unknown == 0).label("n_confirmed"),
+        func.count().filter(per_service.c.site_fit <= func.coalesce(per_service.c.area_fit, no_area))
+        .label("n_nearby"),
+    ).subquery("counts")
+    page = (
+        select(candidates)
+        .order_by(*(c[name] for name in SQL_KEYS))
+        .limit(bindparam("row_limit", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(page, counts)
+        .select_from(counts.outerjoin(page, literal_column("1") == 1))
+        .order_by(*(page.c[name] for name in SQL_KEYS))
+    )
+
+
 @lru_cache(maxsize=512)
 def _count_statement(shape: _Shape):
     """Build (once per shape) the query that lists a search's rows for counting: areas first, no order."""
@@ -645,21 +694,25 @@ def rank(session: Session, query: SearchQuery, limit: int = 20) -> Ranking:
     """Rank the first ``limit`` matches of ``query`` and count them all, up to RESULT_CAP (or ``limit``).
 
     The database orders the candidates by the rank keys and hands over only the first rows, enough for
-    ``limit`` services; unless those were all, a second query counts the results without ordering them.
+    ``limit`` services, with the counts of all (one pass over the candidates, see _counted_statement).
+    A page settled in the small circle, or an "open now" search (hours are read in Python), is counted
+    by a second query that stops at the cap.
     """
     now = _aware_now(query)
     connection = session.connection()
     shape, params = _prepare(connection, query)
     cap = max(RESULT_CAP, limit)
     ranked = _settled_near(connection, query, now, limit)
-    complete = False
+    complete, counts = False, None
     if ranked is None:
-        ranked, complete = _ranked(connection, shape, params, query, now, limit)
+        ranked, complete, counts = _ranked(connection, shape, params, query, now, limit, counted=True)
     if complete:  # every candidate was read: count them here
         total = len(ranked)
         confirmed = sum(1 for key, _, _, _, _ in ranked if key[0] == 0)
         nearby = sum(1 for _, _, distance, _, _ in ranked if distance is not None)
-    else:  # the ranking stopped after the page: count apart
+    elif counts is not None:  # counted by the database while it ranked
+        total, confirmed, nearby = counts
+    else:  # the page came from the small circle, or "open now": count apart
         total, confirmed, nearby = _count_results(connection, shape, params, query, now, cap)
     capped = total > cap
     return Ranking(
@@ -682,35 +735,55 @@ def _settled_near(connection, query: SearchQuery, now: datetime, limit: int) -> 
     away), so the page is settled without ranking the whole circle: a dense city's wide search ranks
     a few hundred rows, not tens of thousands.
     """
-    # Only where the best key is common: asked-for languages or "open now" make it rare, and a small
-    # circle that does not settle the page costs a query for nothing (3 ms a search, measured at 1M).
-    if query.radius_km < 2 * INNER_RADIUS_KM or query.languages or query.open_now:
+    # Only where the best key is common: a specific need (a child of the taxonomy), asked-for languages
+    # or credentials, "accepting" or "open now" make it rare, and a small circle that does not settle
+    # the page costs a query for nothing. At 1M services (bench, issue #14) a child need settled 5 of
+    # 216 tries, no need or a top-level one 72 of 202.
+    if (
+        query.radius_km < 2 * INNER_RADIUS_KM
+        or (query.need is not None and query.need not in {top.code for top in get_taxonomy().top_level})
+        or query.languages
+        or query.credentials
+        or query.accepting
+        or query.open_now
+    ):
         return None
     inner = replace(query, radius_km=INNER_RADIUS_KM)
     shape, params = _prepare(connection, inner)
-    ranked, _ = _ranked(connection, shape, params, inner, now, limit)
+    ranked, _, _ = _ranked(connection, shape, params, inner, now, limit)
     best = (0, 0, -len(set(query.languages)), -CAPACITY_RANK["accepting"], SCOPE_RANK[None], 0)
     if len(ranked) >= limit and all(key[:6] == best for key, _, _, _, _ in ranked[:limit]):
         return ranked[:limit]
     return None
 
 
-def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: datetime, limit: int):
+def _ranked(connection, shape: _Shape, params: dict, query: SearchQuery, now: datetime, limit: int, *,
+            counted: bool = False):
     """Rank services by their best rows, reading rows until the first ``limit`` + 1 are settled.
 
-    Returns (key, row id, distance, unknown, need) per service in rank order, and whether every
-    candidate row was read (then the list holds every result, else the first ``limit`` + 1 or more).
+    Returns (key, row id, distance, unknown, need) per service in rank order, whether every candidate
+    row was read (then the list holds every result, else the first ``limit`` + 1 or more), and, if
+    ``counted`` and the search does not ask "open now", the counts of all results from the same query
+    (services, confirmed, nearby; else None).
     """
-    statement = _statement(shape)
+    counts = None
+    counted = counted and not shape.open_now
     # At least MIN_ROWS: most searches then read every candidate at once and need no count apart.
     row_limit = max(ROWS_PER_RESULT * (limit + 1), MIN_ROWS)
     while True:
-        with connection.execute(statement, {**params, "row_limit": row_limit}) as rows:
+        if counted and counts is None:  # the first query counts too (a further one only ranks)
+            rows = connection.execute(_counted_statement(shape), {**params, "row_limit": row_limit}).all()
+            counts = tuple(rows[0][-3:]) if rows else (0, 0, 0)
+            # No candidate at all: one row with the counts and nothing ranked in it.
+            rows = [row[:-3] for row in rows if row[len(SQL_KEYS)] is not None]
             best, read, settled = _best_per_service(rows, query, now, limit)
+        else:
+            with connection.execute(_statement(shape), {**params, "row_limit": row_limit}) as rows:
+                best, read, settled = _best_per_service(rows, query, now, limit)
         if settled or read < row_limit:
             break
         row_limit *= 8  # services with many rows each (sites, needs): read further
-    return sorted(best.values()), not settled and read < row_limit
+    return sorted(best.values()), not settled and read < row_limit, counts
 
 
 @functools.cache
@@ -787,10 +860,12 @@ def warm_statements(session: Session) -> int:
                 for cost in (None, "free"):
                     query = SearchQuery(**WARM_POINT, need=need, radius_km=radius_km, languages=languages, cost=cost)
                     search(session, query)
-                    # The count's statement too, which the search may not have needed: its first
-                    # batch only (compiling is what costs on a first search, not the rows).
+                    # Every statement of the shape, which the search may not have needed: the first row
+                    # only (compiling is what costs on a first search, not the rows).
                     connection = session.connection()
                     shape, params = _prepare(connection, query)
+                    for statement in (_statement(shape), _counted_statement(shape)):
+                        connection.execute(statement, {**params, "row_limit": 1}).all()
                     options = {"yield_per": COUNT_BATCH}
                     with connection.execute(_count_statement(shape), params, execution_options=options):
                         pass

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 import matching.engine as engine
 from matching.engine import SearchQuery, search
@@ -240,3 +240,41 @@ def test_a_dense_town_settles_in_the_small_circle_and_counts_stop_at_the_cap(ses
         ), query
     assert settled >= 5
     assert stopped >= 5
+
+
+def test_a_search_read_past_its_page_is_ranked_and_counted_in_one_query(session, monkeypatch):
+    """Counting apart read the candidates a second time: the ranking query counts them as well.
+
+    Specific needs (no small circle) and no "open now", with few rows read at first, so that the
+    ranking stops after its page: the first query counts, nothing counts apart, and the page and
+    counts are the old ranking's.
+    """
+    monkeypatch.setattr(engine, "ROWS_PER_RESULT", 1)
+    monkeypatch.setattr(engine, "MIN_ROWS", 1)
+    rng = random.Random(8)
+    generate_directory(session, rng, 120)
+
+    def count_apart(*_args):
+        raise AssertionError("counted apart")
+
+    monkeypatch.setattr(engine, "_count_results", count_apart)
+    executed = []
+    listener = lambda *args: executed.append(args[2])  # noqa: E731  (before_cursor_execute's statement)
+    connection_engine = session.get_bind()
+    read_past = 0
+    for code in ("asylum", "daca", "tps", "vawa", "u-visa", "work-permits"):
+        query = SearchQuery(lat=CENTRE[0], lon=CENTRE[1], state="TX", county="Dallas County",
+                            timezone="America/Chicago", need=code, radius_km=100.0, now=NOW)
+        expected = old_search(session, query, page=1, per_page=3)
+        executed.clear()
+        event.listen(connection_engine, "before_cursor_execute", listener)
+        try:
+            found = search(session, query, page=1, per_page=3)
+        finally:
+            event.remove(connection_engine, "before_cursor_execute", listener)
+        assert summary(found) == summary(expected), query
+        # One query ranked and counted; a further one may read further rows, none counts apart.
+        assert executed[0].startswith("WITH candidates"), executed
+        assert sum(sql.startswith("WITH candidates") for sql in executed) == 1, executed
+        read_past += found.total > 4
+    assert read_past >= 3  # most searches had more results than the rows first read
