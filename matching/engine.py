@@ -860,15 +860,16 @@ def warm_statements(session: Session) -> int:
                 for cost in (None, "free"):
                     query = SearchQuery(**WARM_POINT, need=need, radius_km=radius_km, languages=languages, cost=cost)
                     search(session, query)
-                    # Every statement of the shape, which the search may not have needed: the first row
-                    # only (compiling is what costs on a first search, not the rows).
+                    # Every statement of the shape too, which the search may not have needed. Compiling
+                    # is what costs on a first search, not the rows: they run for a need code that no
+                    # row has, so the database finds nothing at once.
                     connection = session.connection()
                     shape, params = _prepare(connection, query)
-                    for statement in (_statement(shape), _counted_statement(shape)):
-                        connection.execute(statement, {**params, "row_limit": 1}).all()
-                    options = {"yield_per": COUNT_BATCH}
-                    with connection.execute(_count_statement(shape), params, execution_options=options):
-                        pass
+                    nothing = {**params, "codes": ["-"], "row_limit": 1}
+                    if "direct_codes" in params:
+                        nothing["direct_codes"] = ["-"]
+                    for statement in (_statement(shape), _counted_statement(shape), _count_statement(shape)):
+                        connection.execute(statement, nothing).all()
                     count += 1
     return count
 
