@@ -741,7 +741,7 @@ def _settled_near(connection, query: SearchQuery, now: datetime, limit: int) -> 
     # 216 tries, no need or a top-level one 72 of 202.
     if (
         query.radius_km < 2 * INNER_RADIUS_KM
-        or (query.need is not None and query.need not in {top.code for top in get_taxonomy().top_level})
+        or (query.need is not None and get_taxonomy().ancestors(query.need))  # not a top-level need
         or query.languages
         or query.credentials
         or query.accepting
