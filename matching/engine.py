@@ -26,14 +26,29 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Float, Integer, and_, bindparam, case, cast, func, literal_column, or_, select, text, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
 from geo import EARTH_RADIUS_KM, bounding_box, distance_km
 from matching.index import county_key, postgis_schema
 from matching.needs import get_taxonomy
 from models import SearchEntry
-from models.search import lat_band, lon_band
+from models.search import CELL_ROW, GRID_DEGREES, lat_band, lon_band
 
 CAPACITY_RANK = {"accepting": 2, None: 1, "waitlist": 0, "not-accepting": -1}
 # A nearby site first, then the most local area that covers the seeker.
@@ -149,7 +164,9 @@ MIN_ROWS = 500  # rows read at first, whatever the page (see _ranked)
 # The database computes a row's haversine "a" and Python again: read past ties by this much, far
 # more than the rounding between the two, far less than a centimetre.
 A_SLACK = 1e-12
-MAX_CELLS = 800  # a circle touching more grid cells than this reads whole latitude bands instead
+# A circle touching more grid cells than this reads whole latitude bands instead (at 40 degrees north, a
+# 100 km circle touches about 420 cells of 0.1 degree, a 200 km one about 1,600).
+MAX_CELLS = 2000
 # A search this much wider ranks this circle first (see _settled_near).
 INNER_RADIUS_KM = 10.0
 # Circles up to this radius use PostGIS's index as well, where it is installed (see _prepare).
@@ -319,11 +336,13 @@ def _haversine_a():
 
 def _near(shape: _Shape, a) -> list:
     """Return the conditions of a site within the radius: the spatial index first, then the exact test."""
-    cells = (
-        SearchEntry.cell.in_(bindparam("cells", expanding=True))
-        if shape.cell_list
-        else SearchEntry.cell.between(bindparam("min_cell"), bindparam("max_cell"))
-    )
+    if not shape.cell_list:
+        cells = SearchEntry.cell.between(bindparam("min_cell"), bindparam("max_cell"))
+    elif shape.dialect == "postgresql":
+        # One array value: the statement's text is the same however many cells (PostgreSQL's plan cache).
+        cells = SearchEntry.cell == any_(bindparam("cells", type_=ARRAY(Integer)))
+    else:
+        cells = SearchEntry.cell.in_(bindparam("cells", expanding=True))
     if shape.postgis:
         # Both indexes on offer: the planner takes the GiST one where the need is rare in the circle,
         # (need_code, cell) where it is common (a top-level need, no need), or both.
@@ -522,16 +541,51 @@ def _count_rows(rows, query: SearchQuery, now: datetime, cap: int) -> tuple[int,
 
 
 def _grid(query: SearchQuery, params: dict) -> bool:
-    """Add the grid cells (or latitude bands) the search circle touches to ``params``; tell which."""
+    """Add the grid cells (or latitude bands) the search circle touches to ``params``; tell which.
+
+    In each band, only the columns the circle reaches there (see _band_columns): a circle covers about
+    three quarters of its bounding box, and the box's corner cells hold no match.
+    """
     min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.radius_km)
     params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     rows = range(lat_band(min_lat), lat_band(max_lat) + 1)
-    columns = range(lon_band(min_lon), lon_band(max_lon) + 1)
-    if len(rows) * len(columns) <= MAX_CELLS:
-        params["cells"] = [row * 1000 + column for row in rows for column in columns]
-        return True
-    params.update(min_cell=rows[0] * 1000, max_cell=rows[-1] * 1000 + 999)
-    return False
+    box_columns = (lon_band(min_lon), lon_band(max_lon))
+    # The circle's angular radius, as far as the engine's haversine test reaches (max_a, A_SLACK).
+    half = math.sin(min(query.radius_km / (2 * EARTH_RADIUS_KM), math.pi / 2)) ** 2 + A_SLACK
+    angular = 2 * math.asin(min(1.0, math.sqrt(half)))
+    cells = []
+    for row in rows:
+        west, east = box_columns
+        if (min_lon, max_lon) != (-180.0, 180.0):  # a circle across the antimeridian or a pole: the whole band
+            west, east = _band_columns(query.lat, query.lon, angular, row, box_columns)
+        cells.extend(row * CELL_ROW + column for column in range(west, east + 1))
+        if len(cells) > MAX_CELLS:
+            params.update(min_cell=rows[0] * CELL_ROW, max_cell=rows[-1] * CELL_ROW + CELL_ROW - 1)
+            return False
+    params["cells"] = cells
+    return True
+
+
+def _band_columns(lat: float, lon: float, angular: float, row: int, box_columns: tuple[int, int]) -> tuple[int, int]:
+    """Return the first and last grid column that a circle reaches within latitude band ``row``.
+
+    On a sphere, the points of a circle (centre lat, lon; angular radius) at latitude phi lie within
+    dlon of its centre, where cos(dlon) = (cos(angular) - sin(phi) sin(lat)) / (cos(phi) cos(lat)); dlon
+    is widest at phi = asin(sin(lat) / cos(angular)), so within a band it is widest at the latitude of
+    the band nearest that one. Never narrower than the truth: the band is widened by a hair, dlon by 10 cm.
+    """
+    south = math.radians(row * GRID_DEGREES - 90 - 1e-9)
+    north = math.radians((row + 1) * GRID_DEGREES - 90 + 1e-9)
+    phi0 = math.radians(lat)
+    ratio = math.sin(phi0) / math.cos(angular)
+    if abs(ratio) >= 1:
+        return box_columns  # the circle holds a pole
+    widest = min(max(math.asin(ratio), south), north)
+    cos_dlon = (math.cos(angular) - math.sin(widest) * math.sin(phi0)) / (math.cos(widest) * math.cos(phi0))
+    if cos_dlon <= -1:
+        return box_columns
+    dlon = math.degrees(math.acos(min(cos_dlon, 1.0))) + 1e-6
+    return max(box_columns[0], lon_band(lon - dlon)), min(box_columns[1], lon_band(lon + dlon))
 
 
 def _prepare(connection, query: SearchQuery) -> tuple[_Shape, dict]:

@@ -33,7 +33,8 @@ def run_migrations_online() -> None:
             compare_type=True,
             include_object=include_in_autogenerate,
         )
-        with connection.begin():
+        # Alembic's own transaction: a migration may step out of it (op.get_context().autocommit_block()).
+        with context.begin_transaction():
             context.run_migrations()
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

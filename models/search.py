@@ -54,7 +54,10 @@ class SearchEntry(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=60)
 
 
-GRID_DEGREES = 0.5  # about 55 km north to south: a 50 km search reads 3 x 3 or 4 x 4 cells
+# About 11 km north to south: a 50 km search reads about 100 cells, trimmed to its circle (see
+# matching.engine._grid), where half-degree cells read 3.4 times the rows within the circle at 1M services.
+GRID_DEGREES = 0.1
+CELL_ROW = 10_000  # a cell's number: its band x CELL_ROW + its column (columns run to 360 / GRID_DEGREES)
 _LAT_BANDS = int(180 / GRID_DEGREES)  # bands from the south pole, so that every number is positive
 _LON_BANDS = int(360 / GRID_DEGREES)
 # The PostGIS-only column and index (matching.index.has_postgis, migration 5f0c9a1e2b3d).
@@ -73,10 +76,10 @@ def lon_band(lon: float) -> int:
 
 
 def grid_cell(lat: float | None, lon: float | None) -> int | None:
-    """Return the grid cell of a point: its band number x 1000 + its column (None without a point)."""
+    """Return the grid cell of a point: its band number x CELL_ROW + its column (None without a point)."""
     if lat is None or lon is None:
         return None
-    return lat_band(lat) * 1000 + lon_band(lon)
+    return lat_band(lat) * CELL_ROW + lon_band(lon)
 
 
 def include_in_autogenerate(_object, name, type_, reflected, compare_to) -> bool:

@@ -19,28 +19,54 @@ from tests.conftest import ON_POSTGRES
 DALLAS = (32.7904, -96.8044)
 
 
-def test_a_grid_cell_is_a_half_degree_square_counted_from_the_south_pole_and_the_antimeridian():
-    assert grid_cell(0.0, 0.0) == 180 * 1000 + 360
-    assert grid_cell(32.7904, -96.8044) == (65 + 180) * 1000 + (-194 + 360)  # floors, also below zero
-    assert grid_cell(-0.1, -0.1) == 179 * 1000 + 359
+def test_a_grid_cell_is_a_tenth_of_a_degree_square_counted_from_the_south_pole_and_the_antimeridian():
+    assert grid_cell(0.0, 0.0) == 900 * 10_000 + 1800
+    assert grid_cell(32.7904, -96.8044) == (327 + 900) * 10_000 + (-969 + 1800)  # floors, also below zero
+    assert grid_cell(-0.01, -0.01) == 899 * 10_000 + 1799
+    assert grid_cell(89.99, 179.99) == 1799 * 10_000 + 3599
     assert grid_cell(None, -96.8) is None
+
+
+def _point_at(center: tuple[float, float], bearing: float, km: float) -> tuple[float, float]:
+    """Return the point ``km`` from ``center`` on ``bearing`` (radians), on the engine's sphere."""
+    angular = km / EARTH_RADIUS_KM
+    lat0, lon0 = math.radians(center[0]), math.radians(center[1])
+    lat = math.asin(math.sin(lat0) * math.cos(angular) + math.cos(lat0) * math.sin(angular) * math.cos(bearing))
+    lon = lon0 + math.atan2(math.sin(bearing) * math.sin(angular) * math.cos(lat0),
+                            math.cos(angular) - math.sin(lat0) * math.sin(lat))
+    return math.degrees(lat), math.degrees(lon)
 
 
 def test_a_search_reads_the_few_cells_its_circle_touches_and_every_point_within_it_is_in_them():
     rng = random.Random(5)
-    for radius in (5.0, 50.0, 100.0):
+    for radius, most in ((5.0, 9), (50.0, 140), (100.0, 460)):
         params = {}
         assert engine._grid(SearchQuery(lat=DALLAS[0], lon=DALLAS[1], radius_km=radius), params)
         cells = set(params["cells"])
-        assert len(cells) <= {5.0: 4, 50.0: 16, 100.0: 30}[radius]
+        assert len(cells) <= most
         for _ in range(500):
-            # A random point within the radius (bearing and distance on the sphere).
-            bearing, angular = rng.uniform(0, 2 * math.pi), rng.uniform(0, radius) / EARTH_RADIUS_KM
-            lat0, lon0 = math.radians(DALLAS[0]), math.radians(DALLAS[1])
-            lat = math.asin(math.sin(lat0) * math.cos(angular) + math.cos(lat0) * math.sin(angular) * math.cos(bearing))
-            lon = lon0 + math.atan2(math.sin(bearing) * math.sin(angular) * math.cos(lat0),
-                                    math.cos(angular) - math.sin(lat0) * math.sin(lat))
-            assert grid_cell(math.degrees(lat), math.degrees(lon)) in cells
+            assert grid_cell(*_point_at(DALLAS, rng.uniform(0, 2 * math.pi), rng.uniform(0, radius))) in cells
+
+
+def test_the_cells_of_a_circle_leave_out_the_corners_of_its_box_but_never_a_point_on_its_edge():
+    rng = random.Random(11)
+    for _ in range(300):
+        center = (rng.uniform(-75, 75), rng.uniform(-170, 170))
+        radius = rng.choice([0.5, 3.0, 10.0, 25.0, 50.0, 100.0, 150.0, rng.uniform(0.1, 200)])
+        params = {}
+        if not engine._grid(SearchQuery(lat=center[0], lon=center[1], radius_km=radius), params):
+            continue
+        cells = set(params["cells"])
+        for _ in range(60):
+            # On the edge itself, as the engine's test keeps it (a hair inside), and just inside.
+            km = radius * rng.choice([1 - 1e-12, 1 - 1e-6, rng.random()])
+            assert grid_cell(*_point_at(center, rng.uniform(0, 2 * math.pi), km)) in cells, (center, radius)
+    # The corners are left out: at 40 degrees north, a 100 km circle takes 368 of its box's 18 x 24 cells.
+    params = {}
+    engine._grid(SearchQuery(lat=40.0, lon=-75.0, radius_km=100.0), params)
+    rows = {cell // 10_000 for cell in params["cells"]}
+    columns = {cell % 10_000 for cell in params["cells"]}
+    assert len(params["cells"]) <= 0.86 * len(rows) * len(columns)
 
 
 def test_a_huge_circle_reads_whole_latitude_bands_instead_of_listing_cells():
