@@ -167,6 +167,9 @@ A_SLACK = 1e-12
 # A circle touching more grid cells than this reads whole latitude bands instead (at 40 degrees north, a
 # 100 km circle touches about 420 cells of 0.1 degree, a 200 km one about 1,600).
 MAX_CELLS = 2000
+# The costs a cost filter lets through, and the delivery a delivery filter leaves out.
+COSTS_ALLOWED = {"free": ("free",), "sliding-scale": ("free", "sliding-scale")}
+OTHER_DELIVERY = {"remote": "in-person", "in-person": "remote"}
 # A search this much wider ranks this circle first (see _settled_near).
 INNER_RADIUS_KM = 10.0
 # Circles up to this radius use PostGIS's index as well, where it is installed (see _prepare).
@@ -266,11 +269,11 @@ class _Shape:
     county_known: bool
     languages: int
     credentials: int
-    cost: str | None
+    cost: bool  # the costs allowed are a value (see _filters)
     accepting: str | None  # "strict", "or-unknown" or None (see _filters)
     open_now: bool
     strict: frozenset[str]
-    delivery: str | None
+    delivery: bool  # the delivery left out is a value
 
 
 # The sort key of a row as the database computes it: RANK_KEYS up to the distance, which is the
@@ -303,18 +306,15 @@ def _count(conditions: list):
 def _filters(shape: _Shape, languages: list, credentials: list) -> list:
     """Return the conditions every row meets: the filters, with "unknown" rows kept unless strict."""
     where = []
-    if shape.cost == "free":
-        where.append(SearchEntry.cost == "free")
-    elif shape.cost == "sliding-scale":
-        where.append(SearchEntry.cost.in_(("free", "sliding-scale")))
+    # Cost and delivery are values, not statements of their own: fewer shapes to build and compile.
+    if shape.cost:
+        where.append(SearchEntry.cost.in_(bindparam("costs", expanding=True)))
     if shape.accepting == "strict":
         where.append(SearchEntry.capacity == "accepting")
     elif shape.accepting == "or-unknown":
         where.append(or_(SearchEntry.capacity == "accepting", SearchEntry.capacity.is_(None)))
-    if shape.delivery == "remote":
-        where.append(SearchEntry.delivery != "in-person")
-    elif shape.delivery == "in-person":
-        where.append(SearchEntry.delivery != "remote")
+    if shape.delivery:
+        where.append(SearchEntry.delivery != bindparam("other_delivery"))
     for column, matches, name in (
         (SearchEntry.languages, languages, "language"),
         (SearchEntry.credentials, credentials, "credential"),
@@ -606,6 +606,10 @@ def _prepare(connection, query: SearchQuery) -> tuple[_Shape, dict]:
     }
     if direct_only:
         params["direct_codes"] = sorted(direct_only)
+    if query.cost in COSTS_ALLOWED:
+        params["costs"] = list(COSTS_ALLOWED[query.cost])
+    if query.delivery in OTHER_DELIVERY:
+        params["other_delivery"] = OTHER_DELIVERY[query.delivery]
     if query.need is not None:
         params["need"] = query.need
     # PostGIS's index reads every need's sites in the circle: worth it where the grid cells overshoot a
@@ -633,11 +637,11 @@ def _prepare(connection, query: SearchQuery) -> tuple[_Shape, dict]:
         county_known=county is not None,
         languages=len(languages),
         credentials=len(credentials),
-        cost=query.cost if query.cost in ("free", "sliding-scale") else None,
+        cost="costs" in params,
         accepting=("strict" if "accepting" in query.strict else "or-unknown") if query.accepting else None,
         open_now=query.open_now,
         strict=frozenset(query.strict),
-        delivery=query.delivery if query.delivery in ("remote", "in-person") else None,
+        delivery="other_delivery" in params,
     )
     return shape, params
 
