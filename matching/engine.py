@@ -164,9 +164,11 @@ MIN_ROWS = 500  # rows read at first, whatever the page (see _ranked)
 # The database computes a row's haversine "a" and Python again: read past ties by this much, far
 # more than the rounding between the two, far less than a centimetre.
 A_SLACK = 1e-12
-# A circle touching more grid cells than this reads whole latitude bands instead (at 40 degrees north, a
-# 100 km circle touches about 420 cells of 0.1 degree, a 200 km one about 1,600).
-MAX_CELLS = 2000
+# A circle touching more grid cells than this reads whole latitude bands instead. Every radius a search
+# may ask (up to 500 km, SEARCH_MAX_RADIUS_KM) stays under it up to 65 degrees north: at 40 degrees a
+# 100 km circle touches 368 cells of 0.1 degree, a 500 km one 8,490; at 65 degrees 654 and 15,374. The
+# wider circles of a thin result (250, 500 km) then share their statements with the usual searches.
+MAX_CELLS = 20_000
 # The costs a cost filter lets through, and the delivery a delivery filter leaves out.
 COSTS_ALLOWED = {"free": ("free",), "sliding-scale": ("free", "sliding-scale")}
 OTHER_DELIVERY = {"remote": "in-person", "in-person": "remote"}
