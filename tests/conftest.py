@@ -43,7 +43,12 @@ class _Template:
 
         self._made = True
         if not ON_POSTGRES:
-            self.path = os.path.join(tempfile.mkdtemp(prefix="amparo-template-"), "template.sqlite3")
+            import atexit
+            import shutil
+
+            folder = tempfile.mkdtemp(prefix="amparo-template-")
+            atexit.register(shutil.rmtree, folder, True)
+            self.path = os.path.join(folder, "template.sqlite3")
             engine = db.make_engine(f"sqlite:///{self.path}")
             db.upgrade(engine)
             with engine.connect() as connection:
